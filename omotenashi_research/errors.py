@@ -34,5 +34,5 @@ class TranscriptValidationError(OmotenashiError, ValueError):
             lines.append(f"  {where_row}: column {rec.column!r}: {rec.problem} (value: {rec.value!r})")
         if len(failures) > max_shown:
             lines.append(f"  ... and {len(failures) - max_shown} more (see .failures)")
-        lines.append("Fix the rows, or pass errors='quarantine' to keep the valid rows and get the rest back.")
+        lines.append("Fix the rows, or pass errors='quarantine' to keep the valid rows and get the rest.")
         super().__init__("\n".join(lines))

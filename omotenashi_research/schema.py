@@ -96,7 +96,9 @@ UTTERANCE_SCHEMA = pa.DataFrameSchema(
                 pa.Check(lambda s: pd.to_numeric(s, errors="coerce") >= 0, error="must be >= 0"),
             ]
         ),
-        "role": pa.Column(checks=pa.Check(lambda s: s.isin(ROLES), error="must be 'agent', 'customer' or 'other'")),
+        "role": pa.Column(
+            checks=pa.Check(lambda s: s.isin(ROLES), error="must be 'agent', 'customer' or 'other'")
+        ),
         "speaker": pa.Column(nullable=True, checks=pa.Check(_is_str_or_na, error="must be a string or NA")),
         "text": pa.Column(checks=pa.Check(_non_empty_text, error="must be non-empty text")),
         "lang": pa.Column(checks=_LANG),
