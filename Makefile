@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: setup notebooks test lab lint lock benchmarks validation clean
+.PHONY: setup corpora notebooks test lab lint lock benchmarks validation clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,14 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)
 
-notebooks: setup
+# Without OMOTENASHI_DATA, download the corpora (pinned commits, sha256-checked) into the user cache;
+# files already there are not downloaded again.
+corpora: setup
+ifeq ($(strip $(OMOTENASHI_DATA)),)
+	$(BIN)/python -m omotenashi_research.datasets.fetch
+endif
+
+notebooks: setup corpora
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.timeout=1800 --ExecutePreprocessor.kernel_name=python3 \
 	  --ExecutePreprocessor.record_timing=False notebooks/*.ipynb
