@@ -2,7 +2,7 @@
 
 Defaults work offline with what ``requirements.txt`` installs:
 
-- Japanese: ``spacy.blank("ja")`` (SudachiPy + sudachidict-core, split mode C) for
+- Japanese: ``spacy.blank("ja")`` (SudachiPy + sudachidict-core, spaCy's default split mode A: shortest units) for
   tokens, lemmas, part-of-speech tags and inflection; ``ja_ginza`` when a dependency
   parse is needed (``parse=True``).
 - English: ``spacy.blank("en")`` + sentencizer + the lookup lemmatizer from
@@ -19,7 +19,7 @@ from functools import cache
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain bars: tqdm.auto needs ipywidgets in notebooks
 
 EN_MODEL_ENV = "OMOTENASHI_EN_MODEL"
 SUPPORTED_LANGS = ("ja", "en")

@@ -25,8 +25,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pandas as pd
-import pooch
-import requests
 
 from omotenashi_research.datasets._paths import cache_dir
 from omotenashi_research.errors import OmotenashiError
@@ -143,6 +141,10 @@ def fetch(
     >>> (root / "keico").is_dir()  # doctest: +SKIP
     True
     """
+    # Imported here: pooch pulls in tqdm.auto, which warns in notebooks without ipywidgets.
+    import pooch
+    import requests
+
     reg = registry(corpus)
     mirror = mirror or os.environ.get(MIRROR_ENV) or None
     root = Path(data_dir) if data_dir is not None else cache_dir()
