@@ -1,4 +1,5 @@
-"""Statistics for group comparisons of nested (utterances-in-dialogues) data: re-exports only."""
+"""Statistics for nested (utterances-in-dialogues) service data: effect sizes, resampling, group
+comparisons, agreement, models and power. Re-exports only."""
 
 from omotenashi_research.stats.agreement import fleiss_kappa, krippendorff_alpha, vote_counts
 from omotenashi_research.stats.compare import compare_groups
@@ -10,11 +11,20 @@ from omotenashi_research.stats.effects import (
     rank_biserial,
     rate_ratio,
 )
+from omotenashi_research.stats.models import fit_gee, fit_mixed, fit_ordinal, fit_rate, tidy_coefs
+from omotenashi_research.stats.power import design_effect, effective_n, power_analytic, power_simulation
 from omotenashi_research.stats.resampling import cluster_bootstrap, permutation_test
 
-# models, power: see stats/models.py, stats/power.py
-
 __all__ = [
+    "design_effect",
+    "effective_n",
+    "fit_gee",
+    "fit_mixed",
+    "fit_ordinal",
+    "fit_rate",
+    "power_analytic",
+    "power_simulation",
+    "tidy_coefs",
     "cliffs_delta",
     "cluster_bootstrap",
     "cohens_d",
