@@ -1,0 +1,312 @@
+"""Utterance-level features (token counts and lexicon marker counts) and per-dialogue rates.
+
+Feature table: one row per utterance, same index and order as the input, keyed by
+``(corpus, dialogue_id, turn)`` (``role`` and ``lang`` are carried along: see
+:data:`KEY_COLUMNS`).
+
+===================  ========  =========================================================
+column               dtype     meaning
+===================  ========  =========================================================
+corpus               object    as in the utterance table
+dialogue_id          object    as in the utterance table
+turn                 int64     as in the utterance table
+role                 object    as in the utterance table
+lang                 object    as in the utterance table
+n_tokens             Int64     non-space, non-punctuation spaCy tokens (NA: unsupported lang)
+m_<marker>           Int64     occurrences of the marker (:mod:`omotenashi_research.markers`)
+===================  ========  =========================================================
+
+``m_<marker>`` columns are the sorted union of the English and Japanese marker names
+(:func:`feature_columns`), so the columns do not depend on which languages a table holds.
+A marker without a lexicon in a row's language (``m_sonkeigo`` on English rows,
+``m_pol_r_hedges`` on Japanese rows) is **0** on that row: the concept is absent from the
+lexical inventory, so sums and rates over mixed tables stay defined. Use
+``marker_names(lang)`` to tell "not defined" from "not found". Rows in languages other than
+``ja``/``en`` get ``<NA>`` in ``n_tokens`` and every ``m_`` column, with a warning, never an
+error.
+
+Extension point: ``extract_features(..., context=True)`` appends the dialogue-context
+features of :mod:`omotenashi_research.context` (``anticipation``, ``personalization``,
+``phase``; NA on non-agent turns where the context module says so), computed from the
+marker columns; see :func:`_add_context` to add more.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from omotenashi_research.markers.engine import get_matcher, iter_count_arrays
+from omotenashi_research.markers.lexicon import marker_names
+from omotenashi_research.nlp import SUPPORTED_LANGS
+from omotenashi_research.schema import validate_utterances
+
+__all__ = ["KEY_COLUMNS", "extract_features", "feature_columns", "iter_features", "rates"]
+
+# The key is (corpus, dialogue_id, turn); role and lang ride along for grouping.
+KEY_COLUMNS: tuple[str, ...] = ("corpus", "dialogue_id", "turn", "role", "lang")
+_KEYS = ["corpus", "dialogue_id", "turn"]
+
+
+def feature_columns() -> list[str]:
+    """Marker columns of every feature table: ``m_<marker>`` for the union of both languages.
+
+    Examples
+    --------
+    >>> from omotenashi_research.features import feature_columns
+    >>> "m_apology" in feature_columns()
+    True
+    """
+    names = sorted(set().union(*(marker_names(lang) for lang in SUPPORTED_LANGS)))
+    return [f"m_{m}" for m in names]
+
+
+def _empty(index: pd.Index, columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.array([pd.NA] * len(index), dtype="Int64") for c in columns}, index=index)
+
+
+def _count_lang(
+    texts: pd.Series, lang: str, *, batch_size: int, n_process: int, progress: bool | None
+) -> pd.DataFrame:
+    matcher = get_matcher(lang)
+    ntok_parts, count_parts = [], []
+    parts = iter_count_arrays(texts.tolist(), lang, batch_size=batch_size, n_process=n_process)
+    if progress is None:
+        progress = len(texts) > 5000
+    if progress:
+        from tqdm.auto import tqdm
+
+        parts = tqdm(parts, total=-(-len(texts) // batch_size), desc=f"features {lang}", unit="batch")
+    for ntok, counts in parts:
+        ntok_parts.append(ntok)
+        count_parts.append(counts)
+    n_markers = len(matcher.markers)
+    ntok = np.concatenate(ntok_parts) if ntok_parts else np.zeros(0, dtype=np.int64)
+    counts = np.concatenate(count_parts) if count_parts else np.zeros((0, n_markers), dtype=np.int64)
+    out = pd.DataFrame(counts, index=texts.index, columns=[f"m_{m}" for m in matcher.markers]).astype("Int64")
+    out.insert(0, "n_tokens", pd.array(ntok, dtype="Int64"))
+    return out
+
+
+def extract_features(
+    utterances: pd.DataFrame,
+    *,
+    markers: bool = True,
+    batch_size: int = 1000,
+    n_process: int = 1,
+    progress: bool | None = None,
+    context: bool = False,
+    source: str | None = None,
+) -> pd.DataFrame:
+    """Token and marker counts for every utterance.
+
+    Parameters
+    ----------
+    utterances : pandas.DataFrame
+        Utterance table (:data:`omotenashi_research.schema.UTTERANCE_SCHEMA`); validated first.
+    markers : bool
+        Add the ``m_<marker>`` columns (False: keys, role, lang and ``n_tokens`` only).
+    batch_size, n_process : int
+        Texts per batch / worker processes for the marker engine.
+    progress : bool, optional
+        Progress bar; default only for more than 5,000 texts of a language.
+    context : bool
+        Also add dialogue-context features from ``omotenashi_research.context``.
+    source : str, optional
+        Name of the data, used in validation errors.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Feature table (see the module docstring); same index and row order as ``utterances``.
+
+    Raises
+    ------
+    TranscriptValidationError
+        When ``utterances`` breaks the schema (names rows and problems).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from omotenashi_research.features import extract_features
+    >>> utt = pd.DataFrame({"corpus": "demo", "dialogue_id": "d1", "turn": [0, 1],
+    ...                     "role": ["customer", "agent"], "speaker": None,
+    ...                     "text": ["My order is late.", "I'm so sorry, let me check."], "lang": "en"})
+    >>> extract_features(utt)[["turn", "n_tokens", "m_apology", "m_knowledge_gap"]].to_dict("list")
+    {'turn': [0, 1], 'n_tokens': [4, 6], 'm_apology': [0, 1], 'm_knowledge_gap': [0, 1]}
+    """
+    validate_utterances(utterances, source=source)
+    out = utterances.loc[:, list(KEY_COLUMNS)].copy()
+    out["turn"] = out["turn"].astype("int64")
+    cols = ["n_tokens", *(feature_columns() if markers else [])]
+    feats = _empty(out.index, cols)
+    unsupported = sorted(set(out["lang"]) - set(SUPPORTED_LANGS))
+    if unsupported:
+        n = int((~out["lang"].isin(SUPPORTED_LANGS)).sum())
+        warnings.warn(
+            f"{n} utterances in languages without lexicons {unsupported}"
+            f"{' in ' + source if source else ''}: their features are NA (supported: {SUPPORTED_LANGS})",
+            UserWarning,
+            stacklevel=2,
+        )
+    for lang in SUPPORTED_LANGS:
+        rows = out.index[out["lang"] == lang]
+        if not len(rows):
+            continue
+        texts = utterances.loc[rows, "text"]
+        counted = _count_lang(texts, lang, batch_size=batch_size, n_process=n_process, progress=progress)
+        keep = [c for c in counted.columns if c in feats.columns]
+        feats.loc[rows, cols] = 0  # markers of the other language: 0 (module docstring)
+        feats.loc[rows, keep] = counted[keep]
+    out = pd.concat([out, feats.astype("Int64")], axis=1)
+    if context:
+        out = _add_context(utterances, out)
+    return out
+
+
+def _add_context(utterances: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
+    """Extension point: dialogue-context features from :mod:`omotenashi_research.context`.
+
+    Each added feature is one column computed from the utterances and the marker columns,
+    aligned on the input index; add new ones here.
+    """
+    from omotenashi_research import context
+
+    parts = {
+        "anticipation": lambda: context.anticipation(utterances, features)["anticipation"],
+        "personalization": lambda: context.personalization(utterances, features)["personalization"],
+        "phase": lambda: context.dialogue_phase(utterances, features_df=features)["phase"],
+    }
+    out = features.copy()
+    for name, compute in parts.items():
+        if name in out.columns:
+            raise ValueError(f"context feature {name!r} clashes with an existing column")
+        col = compute()
+        if not col.index.equals(out.index):
+            raise ValueError(f"context feature {name!r} is not aligned with the utterances")
+        out[name] = col
+    return out
+
+
+def iter_features(
+    utterances: pd.DataFrame | Iterable[pd.DataFrame],
+    *,
+    chunksize: int = 5000,
+    **kwargs,
+) -> Iterator[pd.DataFrame]:
+    """Stream feature tables chunk by chunk; memory does not grow with the corpus.
+
+    Parameters
+    ----------
+    utterances : pandas.DataFrame or iterable of DataFrame
+        One table (processed ``chunksize`` rows at a time) or an iterator of chunks (e.g.
+        a loader's chunked reader). Chunks are processed as given.
+    chunksize : int
+        Rows per chunk when ``utterances`` is one DataFrame.
+    **kwargs
+        Passed to :func:`extract_features` (``markers``, ``batch_size``, ...).
+
+    Yields
+    ------
+    pandas.DataFrame
+        The feature table of each chunk (with that chunk's index).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from omotenashi_research.features import iter_features
+    >>> utt = pd.DataFrame({"corpus": "demo", "dialogue_id": "d1", "turn": range(5),
+    ...                     "role": "agent", "speaker": None, "text": "Thank you!", "lang": "en"})
+    >>> [len(f) for f in iter_features(utt, chunksize=2)]
+    [2, 2, 1]
+    """
+    if chunksize < 1:
+        raise ValueError(f"chunksize must be >= 1, got {chunksize}")
+    if isinstance(utterances, pd.DataFrame):
+        chunks: Iterable[pd.DataFrame] = (
+            utterances.iloc[i : i + chunksize] for i in range(0, len(utterances), chunksize)
+        )
+    else:
+        chunks = utterances
+    for i, chunk in enumerate(chunks):
+        if not isinstance(chunk, pd.DataFrame):
+            raise TypeError(f"chunk {i} is a {type(chunk).__name__}, expected a pandas DataFrame")
+        kwargs.setdefault("progress", False)
+        yield extract_features(chunk, source=kwargs.pop("source", None) or f"chunk {i}", **kwargs)
+
+
+def rates(
+    features: pd.DataFrame,
+    per: Sequence[str] = ("agent_turn", "100_tokens"),
+) -> pd.DataFrame:
+    """Per-dialogue marker rates over agent turns.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        A feature table from :func:`extract_features` (needs ``corpus``, ``dialogue_id``,
+        ``role``, ``n_tokens`` and ``m_*`` columns).
+    per : sequence of {"agent_turn", "100_tokens"}
+        ``"agent_turn"``: marker occurrences in agent turns / number of agent turns
+        (column ``m_<marker>_per_turn``); ``"100_tokens"``: occurrences in agent turns per
+        100 agent tokens (column ``m_<marker>_per_100tok``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``(corpus, dialogue_id)`` in first-appearance order, with ``lang`` (the
+        dialogue's language, ``"mixed"`` if several), ``n_turns`` (agent turns),
+        ``n_tokens`` (agent tokens) and the rate columns (float; NaN when the denominator
+        is 0, e.g. a dialogue without agent turns, or when counts are NA). Customer
+        turns never enter the numerators.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from omotenashi_research.features import rates
+    >>> f = pd.DataFrame({"corpus": "c", "dialogue_id": "d", "turn": [0, 1, 2],
+    ...                   "role": ["agent", "customer", "agent"], "lang": "en",
+    ...                   "n_tokens": [10, 5, 10], "m_apology": [1, 3, 0]})
+    >>> rates(f).loc[0, ["m_apology_per_turn", "m_apology_per_100tok"]].tolist()
+    [0.5, 5.0]
+    """
+    need = ["corpus", "dialogue_id", "role", "n_tokens"]
+    missing = [c for c in need if c not in features.columns]
+    if missing:
+        raise ValueError(f"features is missing column(s) {missing}; pass the output of extract_features")
+    per = [per] if isinstance(per, str) else list(per)
+    suffix = {"agent_turn": "per_turn", "100_tokens": "per_100tok"}
+    bad = [p for p in per if p not in suffix]
+    if bad:
+        raise ValueError(f"unknown rate denominator(s) {bad}; choose from {sorted(suffix)}")
+    keys = ["corpus", "dialogue_id"]
+    mcols = [c for c in features.columns if c.startswith("m_")]
+    out = features[keys].drop_duplicates().reset_index(drop=True)
+    if "lang" in features.columns:
+        langs = features.groupby(keys, sort=False)["lang"].agg(
+            lambda s: s.iloc[0] if s.nunique() == 1 else "mixed"
+        )
+        out = out.join(langs, on=keys)
+    agent = features[features["role"] == "agent"]
+    num = agent[[*keys, "n_tokens", *mcols]].copy()
+    for c in ["n_tokens", *mcols]:
+        num[c] = pd.to_numeric(num[c]).astype("Float64")
+    g = num.groupby(keys, sort=False)
+    # min_count=1: an all-NA group (unsupported language) stays NA instead of summing to 0.
+    sums = g[["n_tokens", *mcols]].sum(min_count=1)
+    n_turns = g.size()
+    idx = pd.MultiIndex.from_frame(out[keys])
+    sums = sums.reindex(idx)
+    n_turns = n_turns.reindex(idx).fillna(0).astype("int64")
+    out["n_turns"] = n_turns.to_numpy()
+    out["n_tokens"] = sums["n_tokens"].fillna(0).astype("float64").to_numpy()
+    for p in per:
+        den = (n_turns.astype("float64") if p == "agent_turn" else sums["n_tokens"].astype("float64") / 100)
+        den = den.where(den > 0)
+        for c in mcols:
+            rate = sums[c].astype("float64") / den
+            out[f"{c}_{suffix[p]}"] = rate.to_numpy()
+    return out

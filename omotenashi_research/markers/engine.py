@@ -1,0 +1,949 @@
+"""Marker matching: all lexicons of a language compiled once, counted batch-wise.
+
+Semantics are those of spaCy's ``Matcher`` (token ``pattern`` entries) and
+``PhraseMatcher`` (``phrase`` entries) run on the language pipeline's docs: every
+``(start, end)`` match of every entry. Per marker, matches overlapping an ``exclude``
+match of that marker are dropped, then overlapping matches are collapsed to the longest
+(ties: the earliest), so each occurrence counts once.
+
+Speed: spaCy's ``Matcher`` calls a Python predicate per token for every ``IN``/``REGEX``
+of every pattern, which made counting ~80x slower than tokenising. The engine therefore
+runs its own executor for the pattern subset the lexicons use (plain values, ``IN``,
+``NOT_IN``, ``REGEX`` on string attributes, boolean flags, ``OP`` ``?``/``*``/``+``):
+
+- docs are tokenised only (``nlp.tokenizer.pipe``); the lookup lemmas and the
+  sentencizer's sentence starts of the default pipelines are derived with numpy for a
+  whole batch at once (same rules as the ``lemmatizer`` and ``sentencizer`` pipes);
+- each pattern is indexed by its most selective fixed-position token, so only
+  positions where it can match are tried;
+- markers made only of single-token word lists (most ``pol_*`` markers) are counted
+  with one sparse lookup per batch, without any per-token Python.
+
+Entries using anything else fall back to a spaCy ``Matcher``. ``tests/markers/
+test_engine.py`` checks that the executor and spaCy's matchers agree. A custom English
+model (``$OMOTENASHI_EN_MODEL``) is run with ``nlp.pipe`` and its own lemmas/sentences.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
+from itertools import islice
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from spacy.attrs import IDS as ATTR_IDS
+from spacy.attrs import IS_PUNCT, LEMMA, ORTH, SENT_START
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.parts_of_speech import IDS as POS_IDS
+from spacy.tokens import Doc
+from tqdm.auto import tqdm
+
+from omotenashi_research.markers.lexicon import Entry, Lexicon, load_lexicons
+from omotenashi_research.nlp import SUPPORTED_LANGS, get_pipeline
+
+__all__ = ["MarkerMatcher", "MarkerSpan", "count_markers", "explain", "get_matcher", "iter_count_arrays"]
+
+_DEFAULT_PIPES = {"en": ["sentencizer", "lemmatizer"], "ja": ["sentencizer"]}
+
+
+class MarkerSpan(NamedTuple):
+    """One counted marker occurrence: tokens ``start:end`` of the doc."""
+
+    marker: str
+    entry_id: str
+    start: int
+    end: int
+    text: str
+
+
+def _pattern_attrs(entry: Entry) -> set[str]:
+    if entry.pattern is None:
+        return {entry.attr}
+    return {str(k).upper() for tok in entry.pattern for k in tok if str(k).upper() != "OP"}
+
+
+class _FastAnnotator:
+    """Lookup lemmas and sentencizer sentence starts on one doc, with numpy.
+
+    Reproduces ``Lemmatizer(mode="lookup")`` (lemma = table[text], else the text) and
+    ``Sentencizer`` (a sentence starts at the first non-punctuation token after a run of
+    punctuation containing one of its ``punct_chars``). Used for docs that leave the
+    engine (``make_doc``) and for the spaCy fallback matchers.
+    """
+
+    def __init__(self, nlp: Language, *, lemma: bool, sents: bool):
+        self.lemma = lemma and "lemmatizer" in nlp.pipe_names
+        self.sents = sents and "sentencizer" in nlp.pipe_names
+        strings = nlp.vocab.strings
+        if self.lemma:
+            self._keys, self._vals = _lemma_arrays(nlp)
+        if self.sents:
+            chars = nlp.get_pipe("sentencizer").punct_chars
+            self._punct = np.array(sorted(strings.add(c) for c in chars), dtype=np.uint64)
+
+    def __call__(self, doc: Doc) -> Doc:
+        n = len(doc)
+        if n == 0 or not (self.lemma or self.sents):
+            return doc
+        arr = doc.to_array([ORTH, IS_PUNCT])
+        if self.lemma:
+            doc.from_array([LEMMA], _lookup(self._keys, self._vals, arr[:, 0]).reshape(-1, 1))
+        if self.sents:
+            start = _sent_starts(arr[:, 0], arr[:, 1], self._punct, np.zeros(1, dtype=np.int64))
+            doc.from_array([SENT_START], np.where(start, 1, -1).astype(np.uint64).reshape(-1, 1))
+        return doc
+
+
+@cache
+def _lemma_arrays(nlp: Language) -> tuple[np.ndarray, np.ndarray]:
+    strings = nlp.vocab.strings
+    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    keys = np.fromiter((int(k) for k in table.keys()), dtype=np.uint64, count=len(table))
+    vals = np.fromiter((strings.add(v) for v in table.values()), dtype=np.uint64, count=len(table))
+    order = np.argsort(keys)
+    return keys[order], vals[order]
+
+
+def _lookup(keys: np.ndarray, vals: np.ndarray, orth: np.ndarray) -> np.ndarray:
+    pos = np.searchsorted(keys, orth)
+    pos[pos == len(keys)] = 0
+    found = keys[pos] == orth
+    return np.where(found, vals[pos], orth)
+
+
+def _sent_starts(
+    orth: np.ndarray, punct: np.ndarray, punct_chars: np.ndarray, doc_starts: np.ndarray
+) -> np.ndarray:
+    """Sentencizer boundaries for concatenated docs (``doc_starts``: first token of each doc)."""
+    n = len(orth)
+    idx = np.arange(n)
+    pc = np.isin(orth, punct_chars)
+    word = ~(pc | punct.astype(bool))
+    last_word = np.maximum.accumulate(np.where(word, idx, -1))
+    last_pc = np.maximum.accumulate(np.where(pc, idx, -1))
+    first = np.zeros(n, dtype=np.int64)
+    first[doc_starts[doc_starts < n]] = doc_starts[doc_starts < n]
+    first = np.maximum.accumulate(first)  # first token of each token's doc
+    start = np.zeros(n, dtype=bool)
+    if n:
+        start[1:] = word[1:] & (last_pc[:-1] > last_word[:-1]) & (last_pc[:-1] >= first[1:])
+        start[doc_starts[doc_starts < n]] = True
+    return start
+
+
+@cache
+def _full_annotator(nlp: Language) -> _FastAnnotator:
+    return _FastAnnotator(nlp, lemma=True, sents=True)
+
+
+# --------------------------------------------------------------------------------------
+# Pattern executor
+# --------------------------------------------------------------------------------------
+_STR_ATTRS = {"ORTH", "TEXT", "LOWER", "NORM", "LEMMA", "TAG", "SHAPE", "PREFIX", "SUFFIX"}
+_FLAG_ATTRS = {
+    "IS_ALPHA", "IS_ASCII", "IS_DIGIT", "IS_LOWER", "IS_PUNCT", "IS_SPACE", "IS_TITLE", "IS_UPPER",
+    "LIKE_URL", "LIKE_NUM", "LIKE_EMAIL", "IS_STOP", "IS_BRACKET", "IS_QUOTE", "IS_LEFT_PUNCT",
+    "IS_RIGHT_PUNCT", "IS_CURRENCY", "IS_SENT_START",
+}
+_OPS = {None, "?", "*", "+"}
+_EQ, _IN, _NOT_IN, _REGEX, _FLAG = range(5)
+_SENT = "IS_SENT_START"
+# Columns every batch reads: ORTH and IS_PUNCT derive sentence starts, IS_SPACE n_tokens.
+_BASE_COLS = ("ORTH", "IS_PUNCT", "IS_SPACE")
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _compile_token(tok: dict, col: dict[str, int], strings) -> tuple[str | None, tuple]:
+    """(op, checks) of one token spec; each check is (column, kind, value)."""
+    op = None
+    checks = []
+    for raw_key, value in tok.items():
+        key = str(raw_key).upper()
+        if key == "OP":
+            if value not in _OPS:
+                raise _Unsupported(f"OP {value!r}")
+            op = value
+            continue
+        key = {"TEXT": "ORTH", "SENT_START": _SENT}.get(key, key)
+        if key in _FLAG_ATTRS:
+            if not isinstance(value, bool):
+                raise _Unsupported(f"{key} value {value!r}")
+            checks.append((col.setdefault(key, len(col)), _FLAG, int(value)))
+        elif key in _STR_ATTRS or key == "POS":
+            c = col.setdefault(key, len(col))
+            to_id = (lambda s: int(POS_IDS[s])) if key == "POS" else strings.add
+            if isinstance(value, str):
+                checks.append((c, _EQ, to_id(value)))
+            elif isinstance(value, dict) and len(value) == 1:
+                ((pred, arg),) = value.items()
+                if pred == "IN" and isinstance(arg, list):
+                    checks.append((c, _IN, frozenset(to_id(v) for v in arg)))
+                elif pred == "NOT_IN" and isinstance(arg, list):
+                    checks.append((c, _NOT_IN, frozenset(to_id(v) for v in arg)))
+                elif pred == "REGEX" and isinstance(arg, str) and key != "POS":
+                    checks.append((c, _REGEX, (re.compile(arg), {})))
+                else:
+                    raise _Unsupported(f"{key} predicate {pred!r}")
+            else:
+                raise _Unsupported(f"{key} value {value!r}")
+        else:
+            raise _Unsupported(f"attribute {key}")
+    return op, tuple(checks)
+
+
+def _ok(checks: tuple, cols: list[list[int]], i: int, strings) -> bool:
+    for c, kind, v in checks:
+        x = cols[c][i]
+        if kind == _EQ or kind == _FLAG:
+            if x != v:
+                return False
+        elif kind == _IN:
+            if x not in v:
+                return False
+        elif kind == _NOT_IN:
+            if x in v:
+                return False
+        else:
+            rx, memo = v
+            hit = memo.get(x)
+            if hit is None:
+                hit = memo[x] = rx.search(strings[x]) is not None
+            if not hit:
+                return False
+    return True
+
+
+def _ends(specs: tuple, k: int, i: int, n: int, cols, strings, out: set[int]) -> None:
+    """Add to ``out`` every end of a match of ``specs[k:]`` from token ``i`` (``n``: doc end)."""
+    if k == len(specs):
+        out.add(i)
+        return
+    op, checks = specs[k]
+    if op is None:
+        if i < n and _ok(checks, cols, i, strings):
+            _ends(specs, k + 1, i + 1, n, cols, strings, out)
+    elif op == "?":
+        _ends(specs, k + 1, i, n, cols, strings, out)
+        if i < n and _ok(checks, cols, i, strings):
+            _ends(specs, k + 1, i + 1, n, cols, strings, out)
+    else:
+        last = k + 2 == len(specs) and specs[k + 1][0] is None
+        nxt = specs[k + 1][1] if last else None
+        j = i
+        if op == "*":
+            if last:
+                if j < n and _ok(nxt, cols, j, strings):
+                    out.add(j + 1)
+            else:
+                _ends(specs, k + 1, j, n, cols, strings, out)
+        while j < n and _ok(checks, cols, j, strings):
+            j += 1
+            if last:  # common tail "X* Y": no recursion
+                if j < n and _ok(nxt, cols, j, strings):
+                    out.add(j + 1)
+            else:
+                _ends(specs, k + 1, j, n, cols, strings, out)
+
+
+class _Program:
+    """One compiled entry (or one phrase of a phrase entry)."""
+
+    __slots__ = ("anchor", "fixed", "key", "marker", "rare", "single", "specs")
+
+    def __init__(self, key: int, marker: int, specs: tuple, cost):
+        self.key = key
+        self.marker = marker
+        self.specs = specs
+        self.fixed = all(op is None for op, _ in specs)
+        self.single = len(specs) == 1 and specs[0][0] is None
+        # (column, values) of the rarest token every match must contain: a doc without one
+        # of these values cannot match, whatever the anchor says.
+        self.rare: tuple[int, frozenset] | None = None
+        rare_best = None
+        for op, checks in specs:
+            if op not in (None, "+"):
+                continue
+            for c, kind, v in checks:
+                if kind in (_EQ, _IN):
+                    vals = frozenset([v]) if kind == _EQ else v
+                    score = cost(c, vals)
+                    if rare_best is None or score < rare_best[0]:
+                        rare_best = (score, c, vals)
+        if rare_best is not None:
+            self.rare = (rare_best[1], rare_best[2])
+        # (column, values, offset): a token at start+offset must have one of `values`.
+        # Among the leading fixed-width tokens, the one with the rarest values; if the
+        # pattern opens with optional tokens, every one of them up to the first required
+        # token is an anchor (offset 0), and `anchor` lists them all.
+        self.anchor: list[tuple[int, frozenset, int]] | None = None
+        best = None
+        for off, (op, checks) in enumerate(specs):
+            if op is not None:
+                break
+            for c, kind, v in checks:
+                if kind in (_EQ, _IN):
+                    vals = frozenset([v]) if kind == _EQ else v
+                    score = cost(c, vals)
+                    if best is None or score < best[0]:
+                        best = (score, c, vals, off)
+        if best is not None:
+            self.anchor = [(best[1], best[2], best[3])]
+        elif specs and specs[0][0] is not None:
+            anchors = []
+            for op, checks in specs:
+                idx = [
+                    (c, frozenset([v]) if kind == _EQ else v) for c, kind, v in checks if kind in (_EQ, _IN)
+                ]
+                if not idx:
+                    anchors = None
+                    break
+                anchors.append((*min(idx, key=lambda cv: cost(*cv)), 0))
+                if op in (None, "+"):
+                    break
+            self.anchor = anchors
+
+
+def _value_index(table: dict[int, dict[int, list]]) -> list[tuple[int, np.ndarray, list[list]]]:
+    """Per column: sorted values (for np.searchsorted) and the payload list of each value."""
+    out = []
+    for c, by_value in table.items():
+        values = np.array(sorted(by_value), dtype=np.uint64)
+        out.append((c, values, [by_value[int(v)] for v in values]))
+    return out
+
+
+def _hits(cols: np.ndarray, c: int, values: np.ndarray) -> tuple[list[int], list[int]]:
+    """Token positions whose column ``c`` value is in ``values``, and the value's row."""
+    col = cols[:, c]
+    pos = np.searchsorted(values, col)
+    pos[pos == len(values)] = 0
+    hit = np.flatnonzero(values[pos] == col)
+    return hit.tolist(), pos[hit].tolist()
+
+
+def _fixed_ok(specs: tuple, i: int, n: int, cols, strings) -> bool:
+    if i + len(specs) > n:
+        return False
+    for k, (_, checks) in enumerate(specs):
+        if not _ok(checks, cols, i + k, strings):
+            return False
+    return True
+
+
+class MarkerMatcher:
+    """All marker lexicons of one language, compiled for fast counting.
+
+    Parameters
+    ----------
+    lang : {"ja", "en"}
+    lexicons : dict of str to Lexicon, optional
+        Default: the packaged lexicons (:func:`~omotenashi_research.markers.lexicon.load_lexicons`).
+
+    Attributes
+    ----------
+    markers : list of str
+        Marker names, in column order of :meth:`counts` and :func:`count_markers`.
+
+    Examples
+    --------
+    >>> from omotenashi_research.markers import MarkerMatcher
+    >>> mm = MarkerMatcher("en")
+    >>> found = {s.marker for s in mm.spans("Thanks a lot! I'm sorry to hear that.")}
+    >>> sorted(found & {"gratitude", "apology", "empathy"})
+    ['empathy', 'gratitude']
+    """
+
+    def __init__(self, lang: str, *, lexicons: dict[str, Lexicon] | None = None):
+        if lang not in SUPPORTED_LANGS:
+            raise ValueError(f"unsupported language {lang!r}; expected one of {SUPPORTED_LANGS}")
+        self.lang = lang
+        self.nlp = get_pipeline(lang)
+        self.lexicons = dict(lexicons) if lexicons is not None else load_lexicons(lang)
+        self.markers: list[str] = list(self.lexicons)
+        self._marker_index = {m: i for i, m in enumerate(self.markers)}
+        vocab = self.nlp.vocab
+        self._strings = vocab.strings
+        self._fast = self.nlp.pipe_names == _DEFAULT_PIPES[lang]
+        self._cols: dict[str, int] = {name: i for i, name in enumerate(_BASE_COLS)}
+        stop = {vocab.strings.add(w) for w in self.nlp.Defaults.stop_words}
+        stop |= {vocab.strings.add(w.capitalize()) for w in self.nlp.Defaults.stop_words}
+
+        def cost(c: int, values: frozenset) -> int:
+            # Frequent (stop) words make poor anchors: every occurrence must be tried.
+            return sum(1000 if v in stop else 1 for v in values)
+
+        # match_id (hash of the entry id) -> (marker index, entry id, is an exclude rule)
+        self._info: dict[int, tuple[int, str, bool]] = {}
+        raw_programs: list[tuple[int, int, tuple]] = []
+        self._fallback = Matcher(vocab)
+        self._n_fallback = 0
+        fallback_attrs: set[str] = set()
+        simple_ok = {m: not lex.exclude for m, lex in self.lexicons.items()}
+        for lex in self.lexicons.values():
+            mi = self._marker_index[lex.marker]
+            for is_ex, group in ((False, lex.entries), (True, lex.exclude)):
+                for e in group:
+                    key = vocab.strings.add(e.id)
+                    self._info[key] = (mi, e.id, is_ex)
+                    try:
+                        cols = dict(self._cols)
+                        if e.pattern is not None:
+                            variants = [tuple(_compile_token(t, cols, vocab.strings) for t in e.pattern)]
+                        else:
+                            c = cols.setdefault(e.attr, len(cols))
+                            variants = [
+                                tuple((None, ((c, _EQ, int(v)),)) for v in self._phrase_values(ph, e.attr))
+                                for ph in e.phrases
+                            ]
+                    except _Unsupported:
+                        self._fallback.add(e.id, [e.pattern])
+                        self._n_fallback += 1
+                        fallback_attrs |= _pattern_attrs(e)
+                        simple_ok[lex.marker] = False
+                        continue
+                    self._cols = cols
+                    for specs in variants:
+                        raw_programs.append((key, mi, specs))
+        programs = [_Program(k, mi, specs, cost) for k, mi, specs in raw_programs]
+        # A marker is "simple" when all its rules are one token checked on one column
+        # (optionally plus IS_SENT_START) and it has no exclude rules: counted vectorised.
+        sent_col = self._cols.get(_SENT)
+        for p in programs:
+            if simple_ok[self.markers[p.marker]] and not self._is_simple(p, sent_col):
+                simple_ok[self.markers[p.marker]] = False
+        simple_cols = {}
+        for p in programs:
+            if simple_ok[self.markers[p.marker]]:
+                simple_cols.setdefault(self.markers[p.marker], set()).add(p.anchor[0][0])
+        for m, cs in simple_cols.items():
+            if len(cs) > 1:
+                simple_ok[m] = False
+        self._simple_markers = np.array([simple_ok[m] for m in self.markers], dtype=bool)
+        self._programs = [p for p in programs if not simple_ok[self.markers[p.marker]]]
+        self._build_simple([p for p in programs if simple_ok[self.markers[p.marker]]], sent_col)
+        self._build_index(sent_col)
+        self._setup_columns()
+        self._annotate = _FastAnnotator(
+            self.nlp, lemma="LEMMA" in fallback_attrs, sents=bool(fallback_attrs & {_SENT, "SENT_START"})
+        )
+
+    # -- compilation ----------------------------------------------------------------------
+    def _phrase_values(self, phrase: str, attr: str) -> list[int]:
+        doc = self.nlp.make_doc(phrase) if self._fast else self.nlp(phrase)
+        if self._fast and attr == "LEMMA":
+            doc = _full_annotator(self.nlp)(doc)
+        return doc.to_array([ATTR_IDS[attr]]).reshape(-1).tolist()
+
+    @staticmethod
+    def _is_simple(p: _Program, sent_col: int | None) -> bool:
+        if not p.single or p.anchor is None:
+            return False
+        (_, checks), = p.specs
+        anchor_col = p.anchor[0][0]
+        rest = [ch for ch in checks if not (ch[0] == anchor_col and ch[1] in (_EQ, _IN))]
+        n_anchor = len(checks) - len(rest)
+        only_sent = all(c == sent_col and kind == _FLAG for c, kind, _ in rest)
+        return n_anchor == 1 and only_sent and len(rest) <= 1
+
+    def _build_simple(self, programs: list[_Program], sent_col: int | None) -> None:
+        """Per column: sorted values and value x marker 0/1 tables (any / sentence-start / not)."""
+        self._simple: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        by_col: dict[int, list[_Program]] = {}
+        for p in programs:
+            by_col.setdefault(p.anchor[0][0], []).append(p)
+        n_markers = len(self.markers)
+        for c, progs in by_col.items():
+            values = np.array(sorted({v for p in progs for v in p.anchor[0][1]}), dtype=np.uint64)
+            pos = {int(v): i for i, v in enumerate(values)}
+            tables = np.zeros((3, len(values) + 1, n_markers), dtype=np.int64)
+            for p in progs:
+                (_, checks), = p.specs
+                flag = [v for cc, kind, v in checks if cc == sent_col and kind == _FLAG]
+                which = 0 if not flag else (1 if flag[0] == 1 else 2)
+                for v in p.anchor[0][1]:
+                    tables[which, pos[v], p.marker] = 1
+            self._simple.append((c, values, tables[0], tables[1], tables[2]))
+
+    def _build_index(self, sent_col: int | None) -> None:
+        """Anchor index of the programs without a prefilter; rare-token index of the others."""
+        self._prefilter = [False] * len(self._programs)
+        rare_by_col: dict[int, dict[int, list[int]]] = {}
+        for pi, p in enumerate(self._programs):
+            if p.rare is None or p.single or (p.anchor and len(p.anchor) == 1 and p.anchor[0][:2] == p.rare):
+                continue
+            self._prefilter[pi] = True
+            for v in p.rare[1]:
+                rare_by_col.setdefault(p.rare[0], {}).setdefault(int(v), []).append(pi)
+        self._rare_index = _value_index(rare_by_col)
+        by_col: dict[int, dict[int, list[tuple[int, int]]]] = {}
+        self._sent_anchored: list[int] = []
+        self._unanchored: list[int] = []
+        self._sent_first: list[bool] = [False] * len(self._programs)
+        for pi, p in enumerate(self._programs):
+            first_op, first_checks = p.specs[0]
+            self._sent_first[pi] = first_op is None and any(
+                c == sent_col and k == _FLAG and v == 1 for c, k, v in first_checks
+            )
+            if self._prefilter[pi]:
+                continue
+            if p.anchor is None:
+                (self._sent_anchored if self._sent_first[pi] else self._unanchored).append(pi)
+                continue
+            for c, values, off in p.anchor:
+                for v in values:
+                    lst = by_col.setdefault(c, {}).setdefault(int(v), [])
+                    if (pi, off) not in lst:
+                        lst.append((pi, off))
+        self._index = _value_index(by_col)
+
+    def _setup_columns(self) -> None:
+        names = sorted(self._cols, key=self._cols.get)
+        derived = set()
+        self._punct_chars = None
+        if self._fast and "sentencizer" in self.nlp.pipe_names:
+            derived.add(_SENT)
+            chars = self.nlp.get_pipe("sentencizer").punct_chars
+            self._punct_chars = np.array(sorted(self._strings.add(ch) for ch in chars), dtype=np.uint64)
+        if self._fast and "lemmatizer" in self.nlp.pipe_names and "LEMMA" in self._cols:
+            derived.add("LEMMA")
+            self._lemma_keys, self._lemma_vals = _lemma_arrays(self.nlp)
+        self._direct = [n for n in names if n not in derived]
+        self._direct_ids = [SENT_START if n == _SENT else ATTR_IDS[n] for n in self._direct]
+        self._derived = derived
+        self._n_cols = len(names)
+
+    # -- documents ----------------------------------------------------------------------
+    def make_doc(self, text: str) -> Doc:
+        """Tokenise ``text`` as :meth:`pipe` does, with lookup lemmas and sentence starts set."""
+        if self._fast:
+            return _full_annotator(self.nlp)(self.nlp.make_doc(text))
+        return self.nlp(text)
+
+    def pipe(self, texts: Iterable[str], *, batch_size: int = 1000) -> Iterator[Doc]:
+        """Docs for matching, lazily and in order (default pipelines: tokenizer only)."""
+        if self._fast:
+            yield from self.nlp.tokenizer.pipe(texts, batch_size=batch_size)
+        else:
+            yield from self.nlp.pipe(texts, batch_size=batch_size)
+
+    # -- matching -----------------------------------------------------------------------
+    def _batch_columns(self, docs: Sequence[Doc]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Concatenated token columns of ``docs`` (n_tokens x n_cols), doc offsets, doc of each token."""
+        lens = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
+        offsets = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum(lens, out=offsets[1:])
+        total = int(offsets[-1])
+        cols = np.zeros((total, self._n_cols), dtype=np.uint64)
+        if total:
+            direct = np.concatenate([d.to_array(self._direct_ids) for d in docs if len(d)])
+            cols[:, [self._cols[n] for n in self._direct]] = direct
+            if _SENT in self._cols:
+                c = self._cols[_SENT]
+                if _SENT in self._derived:
+                    cols[:, c] = _sent_starts(cols[:, 0], cols[:, 1], self._punct_chars, offsets[:-1])
+                else:  # a custom pipeline's own boundaries: SENT_START is 1 / 0 / -1
+                    cols[:, c] = cols[:, c] == 1
+            if "LEMMA" in self._derived:
+                cols[:, self._cols["LEMMA"]] = _lookup(self._lemma_keys, self._lemma_vals, cols[:, 0])
+        doc_of = np.repeat(np.arange(len(docs)), lens)
+        return cols, offsets, doc_of
+
+    def _simple_counts(self, cols: np.ndarray, doc_of: np.ndarray, n_docs: int) -> np.ndarray:
+        counts = np.zeros((n_docs, len(self.markers)), dtype=np.int64)
+        sent_c = self._cols.get(_SENT)
+        for c, values, t_any, t_start, t_inner in self._simple:
+            col = cols[:, c]
+            pos = np.searchsorted(values, col)
+            pos[pos == len(values)] = 0
+            hit = np.flatnonzero(values[pos] == col) if len(values) else np.zeros(0, dtype=np.int64)
+            if not len(hit):
+                continue
+            rows = pos[hit]
+            m = t_any[rows]
+            if sent_c is not None:
+                s = cols[hit, sent_c].astype(bool)
+                m = m + t_start[rows] * s[:, None] + t_inner[rows] * (~s)[:, None]
+            np.add.at(counts, doc_of[hit], np.minimum(m, 1))
+        return counts
+
+    def _batch_raw(
+        self, docs: Sequence[Doc], cols: np.ndarray, offsets: np.ndarray, doc_of: np.ndarray
+    ) -> dict[int, list[tuple[int, int, int]]]:
+        """Raw matches of the non-simple programs, per doc index, in doc-local token offsets."""
+        cand: set[tuple[int, int]] = set()
+        doc_list = doc_of.tolist()
+        off_list = offsets.tolist()
+        lists = cols.T.tolist()
+        programs = self._programs
+        present: set[tuple[int, int]] = set()
+        for c, values, progs in self._rare_index:
+            for p, row in zip(*_hits(cols, c, values), strict=True):
+                d = doc_list[p]
+                for pi in progs[row]:
+                    present.add((pi, d))
+        # Prefiltered programs: look for their anchors only in the docs that hold their rare token.
+        for pi, d in present:
+            first, last = off_list[d], off_list[d + 1]
+            anchor = programs[pi].anchor
+            if anchor is None:
+                sent = lists[self._cols[_SENT]] if self._sent_first[pi] else None
+                cand.update((pi, i) for i in range(first, last) if sent is None or sent[i])
+                continue
+            for c, vals, off in anchor:
+                col = lists[c]
+                cand.update((pi, i - off) for i in range(first + off, last) if col[i] in vals)
+        for c, values, progs in self._index:
+            for p, row in zip(*_hits(cols, c, values), strict=True):
+                first = off_list[doc_list[p]]
+                for pi, off in progs[row]:
+                    if p - off >= first:
+                        cand.add((pi, p - off))
+        if self._sent_anchored:
+            starts = np.flatnonzero(cols[:, self._cols[_SENT]]).tolist()
+            cand.update((pi, i) for pi in self._sent_anchored for i in starts)
+        if self._unanchored:
+            cand.update((pi, i) for pi in self._unanchored for i in range(len(cols)))
+        out: dict[int, list[tuple[int, int, int]]] = {}
+        if cand:
+            strings = self._strings
+            found: set[tuple[int, int, int]] = set()
+            for pi, i in cand:
+                prog = programs[pi]
+                d = doc_list[i]
+                if prog.single:
+                    if _ok(prog.specs[0][1], lists, i, strings):
+                        found.add((pi, i, i + 1))
+                    continue
+                if prog.fixed:
+                    if _fixed_ok(prog.specs, i, off_list[d + 1], lists, strings):
+                        found.add((pi, i, i + len(prog.specs)))
+                    continue
+                ends: set[int] = set()
+                _ends(prog.specs, 0, i, off_list[d + 1], lists, strings, ends)
+                for e in ends:
+                    if e > i:
+                        found.add((pi, i, e))
+            for pi, i, e in found:
+                d = doc_list[i]
+                o = off_list[d]
+                out.setdefault(d, []).append((programs[pi].key, i - o, e - o))
+        if self._n_fallback:
+            for d, doc in enumerate(docs):
+                adoc = self._annotate(doc) if self._fast else doc
+                extra = self._fallback(adoc)
+                if extra:
+                    out.setdefault(d, []).extend(extra)
+        return out
+
+    def _raw(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """Every (match_id, start, end) of every entry, as spaCy's matchers would report them."""
+        cols, offsets, doc_of = self._batch_columns([doc])
+        matches = self._batch_raw([doc], cols, offsets, doc_of).get(0, [])
+        # simple markers: re-derive their single-token matches for span-level output
+        if self._simple:
+            matches = matches + self._simple_raw(cols)
+        return sorted(set(matches), key=lambda t: (t[1], t[2], t[0]))
+
+    def _simple_raw(self, cols: np.ndarray) -> list[tuple[int, int, int]]:
+        out = []
+        lists = cols.T.tolist()
+        for lex in self.lexicons.values():
+            if not self._simple_markers[self._marker_index[lex.marker]]:
+                continue
+            for e in lex.entries:
+                cc = dict(self._cols)
+                for specs in (
+                    [tuple(_compile_token(t, cc, self._strings) for t in e.pattern)]
+                    if e.pattern is not None
+                    else [
+                        tuple((None, ((cc[e.attr], _EQ, int(v)),)) for v in self._phrase_values(ph, e.attr))
+                        for ph in e.phrases
+                    ]
+                ):
+                    key = self._strings[e.id]
+                    for i in range(len(cols)):
+                        if _ok(specs[0][1], lists, i, self._strings):
+                            out.append((key, i, i + 1))
+        return out
+
+    def _raw_spacy(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """Reference: the same matches found with spaCy's Matcher/PhraseMatcher (slow; for tests)."""
+        if getattr(self, "_reference", None) is None:
+            vocab = self.nlp.vocab
+            matcher = Matcher(vocab)
+            phrase: dict[str, PhraseMatcher] = {}
+            for lex in self.lexicons.values():
+                for e in (*lex.entries, *lex.exclude):
+                    if e.pattern is not None:
+                        matcher.add(e.id, [e.pattern])
+                    else:
+                        pm = phrase.setdefault(e.attr, PhraseMatcher(vocab, attr=e.attr))
+                        pm.add(e.id, [self.make_doc(ph) for ph in e.phrases])
+            self._reference = (matcher, phrase)
+        matcher, phrase = self._reference
+        adoc = _full_annotator(self.nlp)(doc) if self._fast else doc
+        out = list(matcher(adoc))
+        for pm in phrase.values():
+            out.extend(pm(adoc))
+        return sorted(set(out), key=lambda t: (t[1], t[2], t[0]))
+
+    def _resolve_matches(self, matches: list[tuple[int, int, int]]) -> list[tuple[int, str, int, int]]:
+        """Counted (marker index, entry id, start, end), sorted by start then marker."""
+        info = self._info
+        keep: dict[int, list[tuple[int, int, str]]] = {}
+        excl: dict[int, list[tuple[int, int]]] = {}
+        for key, s, e in matches:
+            mi, eid, is_ex = info[key]
+            if is_ex:
+                excl.setdefault(mi, []).append((s, e))
+            else:
+                keep.setdefault(mi, []).append((s, e, eid))
+        out: list[tuple[int, str, int, int]] = []
+        for mi, spans in keep.items():
+            ex = excl.get(mi)
+            if ex:
+                spans = [sp for sp in spans if not any(sp[0] < xe and xs < sp[1] for xs, xe in ex)]
+            if len(spans) > 1:
+                spans = _longest_non_overlapping(spans)
+            out.extend((mi, eid, s, e) for s, e, eid in spans)
+        out.sort(key=lambda t: (t[2], t[0], t[3]))
+        return out
+
+    def _resolve(self, doc: Doc) -> list[tuple[int, str, int, int]]:
+        return self._resolve_matches(self._raw(doc)) if len(doc) else []
+
+    def spans(self, doc: Doc | str) -> list[MarkerSpan]:
+        """Counted marker occurrences in ``doc`` (overlaps within a marker collapsed to the longest).
+
+        Parameters
+        ----------
+        doc : spacy.tokens.Doc or str
+            A doc of this language's pipeline (:meth:`make_doc`, :meth:`pipe`, or
+            ``nlp(text)``), or a text.
+        """
+        if isinstance(doc, str):
+            doc = self.make_doc(doc)
+        return [
+            MarkerSpan(self.markers[mi], eid, s, e, doc[s:e].text) for mi, eid, s, e in self._resolve(doc)
+        ]
+
+    def counts(self, doc: Doc | str) -> np.ndarray:
+        """Counts per marker as an int64 array in :attr:`markers` order."""
+        if isinstance(doc, str):
+            doc = self.nlp.make_doc(doc) if self._fast else self.nlp(doc)
+        return self.count_docs([doc])[1][0]
+
+    def count(self, doc: Doc | str) -> dict[str, int]:
+        """Counts of every marker (zeros included) in ``doc``.
+
+        Examples
+        --------
+        >>> from omotenashi_research.markers import MarkerMatcher
+        >>> MarkerMatcher("en").count("Thank you for waiting.")["gratitude"]
+        1
+        """
+        return dict(zip(self.markers, (int(v) for v in self.counts(doc)), strict=True))
+
+    def count_docs(self, docs: Sequence[Doc]) -> tuple[np.ndarray, np.ndarray]:
+        """``(n_tokens, counts)`` for a batch of docs: shapes ``(b,)`` and ``(b, n_markers)``.
+
+        ``n_tokens`` counts non-space, non-punctuation tokens, like
+        :func:`omotenashi_research.nlp.token_counts`.
+        """
+        cols, offsets, doc_of = self._batch_columns(docs)
+        n_docs = len(docs)
+        skip = (cols[:, 1] | cols[:, 2]).astype(bool)
+        ntok = np.bincount(doc_of[~skip], minlength=n_docs).astype(np.int64)
+        counts = self._simple_counts(cols, doc_of, n_docs)
+        for d, matches in self._batch_raw(docs, cols, offsets, doc_of).items():
+            for mi, _, _, _ in self._resolve_matches(matches):
+                counts[d, mi] += 1
+        return ntok, counts
+
+    def count_arrays(
+        self, texts: Iterable[str], *, batch_size: int = 1000
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Per batch of texts: ``(n_tokens, counts)`` (see :meth:`count_docs`)."""
+        it = iter(texts)
+        while batch := list(islice(it, batch_size)):
+            yield self.count_docs(list(self.pipe(batch, batch_size=batch_size)))
+
+
+def _longest_non_overlapping(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Greedy: longest first, then earliest; drop anything overlapping a kept span."""
+    kept: list[tuple[int, int, str]] = []
+    for s, e, eid in sorted(spans, key=lambda t: (t[0] - t[1], t[0], t[2])):
+        if all(e <= ks or ke <= s for ks, ke, _ in kept):
+            kept.append((s, e, eid))
+    return kept
+
+
+@cache
+def get_matcher(lang: str) -> MarkerMatcher:
+    """The cached :class:`MarkerMatcher` of the packaged lexicons of ``lang``."""
+    return MarkerMatcher(lang)
+
+
+def _check_texts(texts: Sequence[str] | Iterable[str]) -> Iterator[str]:
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise TypeError(f"texts[{i}] must be a string, got {type(t).__name__}: {t!r}")
+        yield t
+
+
+def _worker_counts(args: tuple[str, list[str]]) -> tuple[np.ndarray, np.ndarray]:
+    lang, texts = args
+    ntok, counts = zip(*get_matcher(lang).count_arrays(texts, batch_size=len(texts) or 1), strict=True)
+    return np.concatenate(ntok), np.concatenate(counts)
+
+
+def iter_count_arrays(
+    texts: Iterable[str],
+    lang: str,
+    *,
+    batch_size: int = 1000,
+    n_process: int = 1,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Stream ``(n_tokens, counts)`` per batch; ``n_process > 1`` counts batches in worker processes."""
+    texts = _check_texts(texts)
+    if n_process <= 1:
+        yield from get_matcher(lang).count_arrays(texts, batch_size=batch_size)
+        return
+
+    def batches() -> Iterator[tuple[str, list[str]]]:
+        while batch := list(islice(texts, batch_size)):
+            yield lang, batch
+
+    # fork keeps the loaded pipeline; imap keeps order and reads the input lazily.
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+    with ctx.Pool(n_process) as pool:
+        yield from pool.imap(_worker_counts, batches(), chunksize=1)
+
+
+def count_markers(
+    texts: Iterable[str],
+    lang: str,
+    *,
+    batch_size: int = 1000,
+    n_process: int = 1,
+    progress: bool | None = None,
+    total: int | None = None,
+) -> pd.DataFrame:
+    """Count every marker of ``lang`` in each text.
+
+    Parameters
+    ----------
+    texts : iterable of str
+        Texts of one language.
+    lang : {"ja", "en"}
+    batch_size : int
+        Texts tokenised per batch.
+    n_process : int
+        Worker processes (forked); 1 runs in this process.
+    progress : bool, optional
+        tqdm progress bar; default: only for more than 5,000 texts.
+    total : int, optional
+        Number of texts, for the progress bar when ``texts`` has no length.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per text (``RangeIndex``), one int64 column per marker
+        (:func:`~omotenashi_research.markers.lexicon.marker_names` order).
+
+    Examples
+    --------
+    >>> from omotenashi_research.markers import count_markers
+    >>> df = count_markers(["Thank you so much!", "OK."], "en")
+    >>> df["gratitude"].tolist()
+    [1, 0]
+    """
+    matcher = get_matcher(lang)
+    if total is None and hasattr(texts, "__len__"):
+        total = len(texts)  # type: ignore[arg-type]
+    if progress is None:
+        progress = total is not None and total > 5000
+    parts = iter_count_arrays(texts, lang, batch_size=batch_size, n_process=n_process)
+    bar = tqdm(total=total, desc=f"markers {lang}", unit="text", disable=not progress)
+    chunks = []
+    with bar:
+        for _, counts in parts:
+            chunks.append(counts)
+            bar.update(len(counts))
+    data = np.concatenate(chunks) if chunks else np.zeros((0, len(matcher.markers)), dtype=np.int64)
+    return pd.DataFrame(data, columns=list(matcher.markers))
+
+
+def explain(text: str, lang: str) -> pd.DataFrame:
+    """Every lexicon rule that fired on ``text``, and whether it was counted.
+
+    Parameters
+    ----------
+    text : str
+    lang : {"ja", "en"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per raw match with columns ``marker``, ``entry_id``, ``kind``
+        (``"entry"`` or ``"exclude"``), ``start``, ``end`` (token offsets), ``text``,
+        ``counted`` (bool) and ``reason`` (``"counted"``, ``"excluded by <id>"``,
+        ``"overlaps longer <id>"`` or ``"exclude rule"``), sorted by ``start``.
+
+    Examples
+    --------
+    >>> from omotenashi_research.markers import explain
+    >>> ex = explain("I'm sorry to hear that.", "en")
+    >>> ex.loc[ex["marker"] == "apology", "counted"].any()
+    False
+    """
+    matcher = get_matcher(lang)
+    doc = matcher.make_doc(text)
+    counted = {(m, eid, s, e) for m, eid, s, e in matcher._resolve(doc)}
+    raw = sorted(set(matcher._raw(doc)), key=lambda t: (t[1], t[2]))
+    rows = []
+    for key, s, e in raw:
+        mi, eid, is_ex = matcher._info[key]
+        if is_ex:
+            reason = "exclude rule"
+        elif (mi, eid, s, e) in counted:
+            reason = "counted"
+        else:
+            blocker = next(
+                (
+                    (xeid, xis)
+                    for xkey, xs, xe in raw
+                    for xmi, xeid, xis in [matcher._info[xkey]]
+                    if xmi == mi and xs < e and s < xe and xis
+                ),
+                None,
+            )
+            if blocker is not None:
+                reason = f"excluded by {blocker[0]}"
+            else:
+                longer = next(
+                    (c for c in counted if c[0] == mi and c[2] < e and s < c[3]), (None, "?", 0, 0)
+                )
+                reason = f"overlaps longer {longer[1]}"
+        rows.append(
+            {
+                "marker": matcher.markers[mi],
+                "entry_id": eid,
+                "kind": "exclude" if is_ex else "entry",
+                "start": s,
+                "end": e,
+                "text": doc[s:e].text,
+                "counted": reason == "counted",
+                "reason": reason,
+            }
+        )
+    cols = ["marker", "entry_id", "kind", "start", "end", "text", "counted", "reason"]
+    return pd.DataFrame(rows, columns=cols)

@@ -1,0 +1,126 @@
+"""Japanese marker lexicons: hand-written tricky cases (invented sentences) and a hypothesis property.
+
+Every ``examples`` / ``counterexamples`` sentence of the YAML files is checked by
+test_lexicon_files.py; the cases here pin the disambiguation rules documented in the
+lexicon descriptions (すみません / 恐れ入ります readings, empathy vs acknowledgement,
+ownership vs knowledge_gap, counting one apology act once).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from omotenashi_research.markers import explain, get_matcher, load_lexicons
+
+# (text, marker, expected count): counts were worked out by hand from the rules in the YAML files.
+CASES = [
+    # すみません: apology by default ...
+    ("遅れてすみません。", "apology", 1),
+    ("遅れてすみません。", "pol_ja_cushion", 0),
+    ("遅れてすみません。", "gratitude", 0),
+    # ... attention-getter before a question or request: cushion, not apology
+    ("すみません、駅はどこですか。", "apology", 0),
+    ("すみません、駅はどこですか。", "pol_ja_cushion", 1),
+    ("すみません、お水をください。", "apology", 0),
+    ("あのー、すみません。", "apology", 0),
+    # ... sentence-initial but followed by a statement: still an apology
+    ("すみません、すぐに直します。", "apology", 1),
+    # ... thanks for a favour
+    ("わざわざすみません。", "gratitude", 1),
+    ("わざわざすみません。", "apology", 0),
+    ("手伝ってくれてすみません。", "gratitude", 1),
+    ("手伝ってくれてすみません。", "apology", 0),
+    # ... request preface
+    ("すみませんが、もう一度お願いします。", "apology", 0),
+    ("すみませんが、もう一度お願いします。", "pol_ja_cushion", 1),
+    # 恐れ入ります: cushion before a request, thanks alone, never an apology
+    ("恐れ入りますが、お名前をお願いします。", "pol_ja_cushion", 1),
+    ("恐れ入りますが、お名前をお願いします。", "gratitude", 0),
+    ("恐れ入りますが、お名前をお願いします。", "apology", 0),
+    ("ご丁寧に恐れ入ります。", "gratitude", 1),
+    ("ご丁寧に恐れ入ります。", "pol_ja_cushion", 0),
+    # acknowledgement is deference, not empathy
+    ("かしこまりました。", "empathy", 0),
+    ("かしこまりました。", "deference", 1),
+    ("承知しました。", "empathy", 0),
+    ("それは大変でしたね。", "empathy", 1),  # two entries overlap: counted once
+    ("大変申し訳ございません。", "empathy", 0),
+    # one apology act, two apology expressions in a row: ご迷惑をおかけして + 申し訳 -> only 申し訳 counts
+    ("ご迷惑をおかけして申し訳ございません。", "apology", 1),
+    ("申し訳ございません。本当に申し訳ございませんでした。", "apology", 2),
+    # ownership vs knowledge_gap (documented choice)
+    ("確認いたします。", "ownership", 1),
+    ("確認いたします。", "knowledge_gap", 0),
+    ("確認してまいります。", "knowledge_gap", 1),
+    ("確認してまいります。", "ownership", 0),
+    # deflection only without a continuation
+    ("返品はできかねます。", "deflection", 1),
+    ("返品はできかねますが、交換は可能です。", "deflection", 0),
+    ("分かりかねます。", "deflection", 0),
+    ("分かりかねます。", "knowledge_gap", 1),
+    # polite question is an offer cue, not a hedge
+    ("こちらのお席はいかがでしょうか。", "anticipation_cue", 1),
+    ("こちらのお席はいかがでしょうか。", "hedge", 0),
+    ("明日は晴れるでしょう。", "hedge", 1),
+    ("他にご不明な点はございますか。", "closing_offer", 1),
+    # 失礼: past = apology, present = closing
+    ("大変失礼いたしました。", "apology", 1),
+    ("大変失礼いたしました。", "closing", 0),
+    ("それでは失礼いたします。", "closing", 1),
+    ("それでは失礼いたします。", "apology", 0),
+    # request forms
+    ("少々お待ちいただけますか。", "pol_ja_indirect_request", 1),
+    ("少々お待ちください。", "pol_ja_please", 1),
+    ("少々お待ちください。", "pol_ja_indirect_request", 0),
+    ("少々お待ちください。", "pol_ja_bare_command", 0),
+    ("ちょっと待て。", "pol_ja_bare_command", 1),
+    # reassurance is a statement, not a question
+    ("問題ございません。", "pol_ja_reassurance", 1),
+    ("大丈夫ですか？", "pol_ja_reassurance", 0),
+    # ～てきました is aspect, not "go and find out"
+    ("以前にも聞いてきましたよね。", "knowledge_gap", 0),
+    ("担当者に聞いてきます。", "knowledge_gap", 1),
+]
+
+
+@pytest.mark.parametrize(("text", "marker", "expected"), CASES)
+def test_tricky_cases(text, marker, expected):
+    assert get_matcher("ja").count(text)[marker] == expected
+
+
+def test_explain_names_the_attention_getter_rule():
+    ex = explain("すみません、駅はどこですか。", "ja")
+    row = ex[(ex["marker"] == "apology") & (ex["kind"] == "entry")]
+    assert row["entry_id"].tolist() == ["ja_apology_sumimasen"]
+    assert row["reason"].tolist() == ["excluded by ja_apology_not_attention_getter"]
+
+
+def test_every_japanese_entry_has_rationale_source_and_examples():
+    for lex in load_lexicons("ja").values():
+        for e in lex.entries:
+            assert e.id.startswith("ja_"), e.id
+            assert e.rationale and e.source and e.examples, e.id
+
+
+def _example_sentences() -> list[str]:
+    out = []
+    for lex in load_lexicons("ja").values():
+        for e in lex.entries:
+            out += [s for s in (*e.examples, *e.counterexamples) if s.endswith("。")]
+    return sorted(set(out))
+
+
+EXAMPLES = _example_sentences()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(EXAMPLES), min_size=1, max_size=4))
+def test_counts_add_up_over_sentences(sentences):
+    """No rule reaches across 。: the counts of a text are the sum of its sentences' counts."""
+    mm = get_matcher("ja")
+    whole = mm.counts("".join(sentences))
+    parts = sum(mm.counts(s) for s in sentences)
+    assert (whole >= 0).all()
+    assert whole.tolist() == parts.tolist()
