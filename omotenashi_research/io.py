@@ -474,6 +474,18 @@ def read_transcripts(
     hints = {"lang": "pass lang='ja' (or 'en', ...)", "turn": "pass turn='order' to number utterances "
              "by their order in the input"}
     missing = [c for c in UTTERANCE_COLUMNS if c not in df.columns]
+    if missing and n_in and set(df.index) <= issues.unparsed:
+        # Every line is unreadable (e.g. all malformed JSON): the columns are unknown because no
+        # row could be read, not because the file lacks them. Report (or quarantine) every row.
+        failures = _by_row(issues.frame())
+        if errors == "raise":
+            raise TranscriptValidationError(failures, _where(name))
+        reasons = failures.assign(reason="row: " + failures["problem"]).groupby("row", sort=False)["reason"]
+        quarantine = df.copy()
+        quarantine["_row"] = quarantine.index
+        quarantine["_reasons"] = quarantine.index.map(reasons.agg("; ".join))
+        valid = pd.DataFrame({c: pd.Series(dtype=object) for c in UTTERANCE_COLUMNS})
+        return valid, quarantine.reset_index(drop=True)
     if missing:
         # Without a required column no row can be judged: report only the columns.
         issues.rows.clear()

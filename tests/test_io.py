@@ -391,3 +391,14 @@ def test_write_rejects_invalid_tables_and_unknown_suffixes(tmp_path):
         write_transcripts(df.assign(role="agent"), tmp_path / "x.xlsx")
     path = write_transcripts(df.assign(role="agent", text="a\rb"), tmp_path / "cr.csv")
     assert read_transcripts(path)["text"].tolist() == ["a\rb"]  # a lone CR stays inside its quoted cell
+
+
+def test_all_lines_malformed_json_are_reported_per_line_and_quarantined(tmp_path):
+    # Regression (hypothesis found it): with no readable line, the problem is the JSON, not "missing columns".
+    path = tmp_path / "allbad.jsonl"
+    path.write_text('{"a":\nnot json\n', encoding="utf-8")
+    with pytest.raises(TranscriptValidationError, match=r"row 2: .*malformed JSON"):
+        read_transcripts(path)
+    valid, quarantine = read_transcripts(path, errors="quarantine")
+    assert len(valid) == 0 and quarantine["_row"].tolist() == [1, 2]
+    assert quarantine["_reasons"].str.contains("malformed JSON").all()
