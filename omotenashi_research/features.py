@@ -136,7 +136,7 @@ def extract_features(
     ...                     "role": ["customer", "agent"], "speaker": None,
     ...                     "text": ["My order is late.", "I'm so sorry, let me check."], "lang": "en"})
     >>> extract_features(utt)[["turn", "n_tokens", "m_apology", "m_knowledge_gap"]].to_dict("list")
-    {'turn': [0, 1], 'n_tokens': [4, 6], 'm_apology': [0, 1], 'm_knowledge_gap': [0, 1]}
+    {'turn': [0, 1], 'n_tokens': [4, 7], 'm_apology': [0, 1], 'm_knowledge_gap': [0, 1]}
     """
     validate_utterances(utterances, source=source)
     out = utterances.loc[:, list(KEY_COLUMNS)].copy()

@@ -311,6 +311,29 @@ class _Program:
             self.anchor = anchors
 
 
+def _expand_optional(specs: tuple, limit: int = 4) -> list[tuple]:
+    """Fixed-length variants of a pattern whose only operators are ``?`` (spaCy reports every
+    match with and without each optional token, so the variants find exactly the same spans);
+    other patterns are returned unchanged."""
+    ops = [op for op, _ in specs]
+    n_opt = ops.count("?")
+    if not n_opt or n_opt > limit or any(op in ("*", "+") for op in ops):
+        return [specs]
+    out = []
+    for mask in range(2**n_opt):
+        variant, bit = [], 0
+        for op, checks in specs:
+            if op == "?":
+                keep = mask >> bit & 1
+                bit += 1
+                if not keep:
+                    continue
+            variant.append((None, checks))
+        if variant:
+            out.append(tuple(variant))
+    return out
+
+
 def _value_index(table: dict[int, dict[int, list]]) -> list[tuple[int, np.ndarray, list[list]]]:
     """Per column: sorted values (for np.searchsorted) and the payload list of each value."""
     out = []
@@ -396,7 +419,8 @@ class MarkerMatcher:
                     try:
                         cols = dict(self._cols)
                         if e.pattern is not None:
-                            variants = [tuple(_compile_token(t, cols, vocab.strings) for t in e.pattern)]
+                            compiled = tuple(_compile_token(t, cols, vocab.strings) for t in e.pattern)
+                            variants = _expand_optional(compiled)
                         else:
                             c = cols.setdefault(e.attr, len(cols))
                             variants = [
@@ -427,8 +451,12 @@ class MarkerMatcher:
             if len(cs) > 1:
                 simple_ok[m] = False
         self._simple_markers = np.array([simple_ok[m] for m in self.markers], dtype=bool)
-        self._programs = [p for p in programs if not simple_ok[self.markers[p.marker]]]
+        rest = [p for p in programs if not simple_ok[self.markers[p.marker]]]
+        vec = [p for p in rest if self._is_vectorisable(p)]
+        vec_ids = {id(p) for p in vec}
+        self._programs = [p for p in rest if id(p) not in vec_ids]
         self._build_simple([p for p in programs if simple_ok[self.markers[p.marker]]], sent_col)
+        self._build_vec(vec, cost)
         self._build_index(sent_col)
         self._setup_columns()
         self._annotate = _FastAnnotator(
@@ -452,6 +480,151 @@ class MarkerMatcher:
         n_anchor = len(checks) - len(rest)
         only_sent = all(c == sent_col and kind == _FLAG for c, kind, _ in rest)
         return n_anchor == 1 and only_sent and len(rest) <= 1
+
+    @staticmethod
+    def _is_vectorisable(p: _Program) -> bool:
+        kinds = [kind for _, checks in p.specs for _, kind, _ in checks]
+        if not all(k in (_EQ, _IN, _NOT_IN, _FLAG) for k in kinds):
+            return False
+        if p.fixed:
+            return any(k in (_EQ, _IN) for _, k, _ in p.specs[0][1]) or any(k in (_EQ, _IN) for k in kinds)
+        # "scan" shape A X* C (e.g. a WH word ... '?'), evaluated with run lengths
+        return [op for op, _ in p.specs] == [None, "*", None]
+
+    def _build_vec(self, programs: list[_Program], cost) -> None:
+        """Fixed-length programs of plain checks: evaluated with numpy on whole batches."""
+        by_col: dict[int, set[int]] = {}
+        for p in programs:
+            for _, checks in p.specs:
+                for c, kind, v in checks:
+                    if kind in (_EQ, _IN, _NOT_IN):
+                        by_col.setdefault(c, set()).update([v] if kind == _EQ else v)
+        self._vec_cols = {c: np.array(sorted(vs), dtype=np.uint64) for c, vs in by_col.items()}
+        self._vec: list[tuple[int, int, tuple, list[tuple]]] = []
+        self._scan: list[tuple[int, list[list[tuple]]]] = []
+        for p in [p for p in programs if not p.fixed]:
+            self._scan.append((p.key, [self._vec_checks(checks) for _, checks in p.specs]))
+        for p in [p for p in programs if p.fixed]:
+            member_checks, flag_checks = [], []
+            for k, (_, checks) in enumerate(p.specs):
+                for c, kind, v in checks:
+                    if kind == _FLAG:
+                        flag_checks.append((k, c, 1, v))
+                        continue
+                    if kind == _NOT_IN:
+                        table = self._vec_cols[c]
+                        member = np.zeros(len(table) + 1, dtype=bool)
+                        member[np.searchsorted(table, np.array(sorted(v), dtype=np.uint64))] = True
+                        flag_checks.append((k, c, 2, member))
+                        continue
+                    vals = [v] if kind == _EQ else sorted(v)
+                    table = self._vec_cols[c]
+                    rows = np.searchsorted(table, np.array(vals, dtype=np.uint64))
+                    member = np.zeros(len(table) + 1, dtype=bool)
+                    member[rows] = True
+                    member_checks.append((cost(c, frozenset(vals)), (k, c, 0, member), rows))
+            member_checks.sort(key=lambda t: t[0])
+            _, (k0, c0, _, _), rows0 = member_checks[0]
+            anchor = (k0, c0, rows0)
+            others = [chk for _, chk, _ in member_checks[1:]] + flag_checks
+            self._vec.append((p.key, len(p.specs), anchor, others))
+
+    def _vec_checks(self, checks: tuple) -> list[tuple]:
+        """(column, kind, arg) with kind 0: member, 1: flag == arg, 2: not member."""
+        out = []
+        for c, kind, v in checks:
+            if kind == _FLAG:
+                out.append((c, 1, v))
+                continue
+            table = self._vec_cols[c]
+            vals = [v] if kind == _EQ else sorted(v)
+            member = np.zeros(len(table) + 1, dtype=bool)
+            member[np.searchsorted(table, np.array(vals, dtype=np.uint64))] = True
+            out.append((c, 2 if kind == _NOT_IN else 0, member))
+        return out
+
+    @staticmethod
+    def _mask(checks: list[tuple], cols: np.ndarray, posidx: dict) -> np.ndarray:
+        ok = np.ones(len(cols), dtype=bool)
+        for c, kind, arg in checks:
+            if kind == 0:
+                ok &= arg[posidx[c]]
+            elif kind == 2:
+                ok &= ~arg[posidx[c]]
+            else:
+                ok &= cols[:, c] == arg
+        return ok
+
+    def _scan_raw(self, cols: np.ndarray, offsets: np.ndarray, doc_of: np.ndarray, posidx: dict) -> list:
+        """Matches of A X* C programs: every (s, p + 1) with A(s), X on s+1..p-1, C(p), one doc."""
+        n = len(cols)
+        out = []
+        doc_end = offsets[1:][doc_of]  # first token after each token's doc
+        idx = np.arange(n + 1)
+        for key, (a_chk, x_chk, c_chk) in self._scan:
+            a_pos = np.flatnonzero(self._mask(a_chk, cols, posidx))
+            if not len(a_pos):
+                continue
+            x_ok = np.append(self._mask(x_chk, cols, posidx), False)
+            # run_end[i]: first position >= i where X fails
+            run_end = np.minimum.accumulate(np.where(x_ok, n, idx)[::-1])[::-1]
+            c_pos = np.flatnonzero(self._mask(c_chk, cols, posidx))
+            first = a_pos + 1
+            last = np.minimum(run_end[np.minimum(first, n)], doc_end[a_pos] - 1)
+            lo = np.searchsorted(c_pos, first, "left")
+            hi = np.searchsorted(c_pos, last, "right")
+            counts = np.maximum(hi - lo, 0)
+            if not counts.sum():
+                continue
+            starts = np.repeat(a_pos, counts)
+            within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+            ends = c_pos[np.repeat(lo, counts) + within] + 1
+            out.extend(zip([key] * len(starts), starts.tolist(), ends.tolist(), strict=True))
+        return out
+
+    def _vec_raw(
+        self, cols: np.ndarray, offsets: np.ndarray, doc_of: np.ndarray
+    ) -> list[tuple[int, int, int]]:
+        """(key, start, end) of the vectorised programs, in batch token offsets."""
+        n = len(cols)
+        if not (self._vec or self._scan) or not n:
+            return []
+        posidx = {}
+        by_row = {}
+        for c, table in self._vec_cols.items():
+            col = cols[:, c]
+            pos = np.searchsorted(table, col)
+            found = pos < len(table)
+            found[found] = table[pos[found]] == col[found]
+            posidx[c] = np.where(found, pos, len(table))
+            # token positions grouped by their value's row, to fetch an anchor's hits by slicing
+            hits = np.flatnonzero(found)
+            order = np.argsort(pos[hits], kind="stable")
+            by_row[c] = (pos[hits][order], hits[order])
+        out = []
+        for key, length, (k0, c0, rows0), others in self._vec:
+            sorted_rows, sorted_pos = by_row[c0]
+            left = np.searchsorted(sorted_rows, rows0, "left").tolist()
+            right = np.searchsorted(sorted_rows, rows0, "right").tolist()
+            parts = [sorted_pos[a:b] for a, b in zip(left, right, strict=True) if b > a]
+            if not parts:
+                continue
+            starts = (parts[0] if len(parts) == 1 else np.concatenate(parts)) - k0
+            starts = starts[(starts >= 0) & (starts + length <= n)]
+            starts = starts[doc_of[starts] == doc_of[starts + length - 1]]
+            for k, c, kind, v in others:
+                if not len(starts):
+                    break
+                if kind == 0:
+                    starts = starts[v[posidx[c][starts + k]]]
+                elif kind == 2:
+                    starts = starts[~v[posidx[c][starts + k]]]
+                else:
+                    starts = starts[cols[starts + k, c] == v]
+            out.extend((key, st, st + length) for st in starts.tolist())
+        if self._scan:
+            out.extend(self._scan_raw(cols, offsets, doc_of, posidx))
+        return out
 
     def _build_simple(self, programs: list[_Program], sent_col: int | None) -> None:
         """Per column: sorted values and value x marker 0/1 tables (any / sentence-start / not)."""
@@ -612,6 +785,10 @@ class MarkerMatcher:
         if self._unanchored:
             cand.update((pi, i) for pi in self._unanchored for i in range(len(cols)))
         out: dict[int, list[tuple[int, int, int]]] = {}
+        for key, i, e in self._vec_raw(cols, offsets, doc_of):
+            d = doc_list[i]
+            o = off_list[d]
+            out.setdefault(d, []).append((key, i - o, e - o))
         if cand:
             strings = self._strings
             found: set[tuple[int, int, int]] = set()
@@ -902,8 +1079,8 @@ def explain(text: str, lang: str) -> pd.DataFrame:
     --------
     >>> from omotenashi_research.markers import explain
     >>> ex = explain("I'm sorry to hear that.", "en")
-    >>> ex.loc[ex["marker"] == "apology", "counted"].any()
-    False
+    >>> ex.loc[ex["marker"] == "apology", ["kind", "counted", "reason"]].values.tolist()
+    [['entry', False, 'excluded by en_apology_not_sorry_to_hear'], ['exclude', False, 'exclude rule']]
     """
     matcher = get_matcher(lang)
     doc = matcher.make_doc(text)
