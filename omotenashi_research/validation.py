@@ -984,7 +984,13 @@ _INTRO = {
                 "numbers for comparison: Danescu-Niculescu-Mizil et al. (2013) 83.8 % (Wikipedia, in-domain, "
                 "linguistic features, leave-one-out CV, so not strictly comparable with 10-fold CV); "
                 "ConvoKit's politeness strategies with logistic regression ~76 %.",
-    "checkset_status": "Hand-labelled check set (`data/checkset/`, see GUIDELINES.md).",
+    "checkset_status": (
+        "Hand-labelled check set (`data/checkset/`, see GUIDELINES.md). The two annotators of the "
+        "current labels (`annotator_a`, `annotator_b`) are members of the project team — AI agents, "
+        "not trained human coders — who labelled independently from the guidelines, without seeing "
+        "the marker output or each other's labels. Treat the agreement and the scores below as a "
+        "first check; a human re-annotation (add `labels_<name>.csv`) is welcome."
+    ),
     "checkset_kappa": "Per annotator pair, language and label.",
     "checkset_markers": "Positive = both annotators said 1; `n_disagree` counts the items the annotators "
                         "disagree on (IDs are not listed).",
