@@ -44,7 +44,14 @@ from omotenashi_research.markers.lexicon import marker_names
 from omotenashi_research.nlp import SUPPORTED_LANGS
 from omotenashi_research.schema import validate_utterances
 
-__all__ = ["KEY_COLUMNS", "extract_features", "feature_columns", "iter_features", "rates"]
+__all__ = [
+    "KEY_COLUMNS",
+    "extract_features",
+    "extract_features_dask",
+    "feature_columns",
+    "iter_features",
+    "rates",
+]
 
 # The key is (corpus, dialogue_id, turn); role and lang ride along for grouping.
 KEY_COLUMNS: tuple[str, ...] = ("corpus", "dialogue_id", "turn", "role", "lang")
@@ -236,6 +243,38 @@ def iter_features(
             raise TypeError(f"chunk {i} is a {type(chunk).__name__}, expected a pandas DataFrame")
         kwargs.setdefault("progress", False)
         yield extract_features(chunk, source=kwargs.pop("source", None) or f"chunk {i}", **kwargs)
+
+
+def extract_features_dask(utterances, **kwargs):
+    """Scale :func:`extract_features` out over the partitions of a Dask DataFrame.
+
+    Each partition is processed independently (spaCy pipelines load once per worker), so
+    memory per worker is bounded by the partition size; the result is a lazy Dask DataFrame
+    with the same partitions. Context features (``context=True``) need whole dialogues in one
+    partition: partition by dialogue (e.g. ``ddf.set_index("dialogue_id")`` or reading one file
+    per set of dialogues) before asking for them.
+
+    Parameters
+    ----------
+    utterances : dask.dataframe.DataFrame
+        Utterance table split into partitions.
+    **kwargs
+        Passed to :func:`extract_features` (``progress`` defaults to False).
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> from omotenashi_research.datasets import load_sample
+    >>> from omotenashi_research.features import extract_features_dask
+    >>> ddf = dd.from_pandas(load_sample(), npartitions=4)
+    >>> feats = extract_features_dask(ddf).compute(scheduler="synchronous")
+    >>> len(feats), int(feats["m_gratitude"].sum()) > 0
+    (279, True)
+    """
+    kwargs.setdefault("progress", False)
+    head = utterances.head(1, npartitions=-1)
+    meta = extract_features(head, **kwargs).iloc[0:0]
+    return utterances.map_partitions(extract_features, meta=meta, **kwargs)
 
 
 def rates(
