@@ -41,3 +41,11 @@ def test_own_transcripts_example_maps_columns(tmp_path, monkeypatch):
     utts = ns["utts"]
     assert utts["role"].tolist() == ["customer", "agent"]
     assert utts["corpus"].unique().tolist() == ["my-hotel"]
+
+
+def test_every_loader_named_in_the_readme_exists():
+    import omotenashi_research.datasets as ds
+
+    names = set(re.findall(r"`(load_[a-z0-9_]+)`", (REPO / "README.md").read_text(encoding="utf-8")))
+    assert len(names) >= 8
+    assert sorted(n for n in names if not hasattr(ds, n)) == []
