@@ -165,45 +165,57 @@ def content_words(texts: Sequence[str], lang: str, *, slot_values: bool = True) 
     >>> sorted(content_words(["温泉付きのお部屋を予約したい"], "ja")[0])
     ['予約', '付き', '温泉', '部屋']
     """
+    todo = [t for t in dict.fromkeys(texts) if (lang, t) not in _ANALYSED]
+    if len(_ANALYSED) + len(todo) > _CACHE_SIZE:
+        _ANALYSED.clear()  # bounded memory on huge corpora; recomputing is only slower
     from omotenashi_research.nlp import get_pipeline
 
-    nlp = get_pipeline(lang)
-    out: list[set[str]] = []
-    if lang == "ja":
-        for doc in nlp.pipe(texts):
-            words = set()
-            for t in doc:
-                tag = t.tag_
-                if not (tag.startswith("名詞") or tag.startswith("動詞") or tag.startswith("接尾辞-名詞的")):
-                    continue
-                if t.lemma_ in _JA_LIGHT:
-                    continue
-                # 非自立可能 verbs after て/で are auxiliaries (見てみる, 行っておく), not content.
-                if tag.startswith("動詞-非自立可能") and t.i > 0 and doc[t.i - 1].tag_ == "助詞-接続助詞":
-                    continue
-                if not slot_values and (
-                    tag.startswith("名詞-数詞")
-                    or tag.endswith("助数詞可能")
-                    or _JA_SLOT_VALUE.fullmatch(t.text)
-                ):
-                    continue
-                words.add(t.lemma_)
-            out.append(words)
-        return out
+    analyse = _analyse_ja if lang == "ja" else _analyse_en
+    for text, doc in zip(todo, get_pipeline(lang).pipe(todo, batch_size=1000), strict=True):
+        _ANALYSED[(lang, text)] = analyse(doc)
+    # Each word is (lemma, is a slot value); slot values are dropped when slot_values is False.
+    return [{w for w, slot in _ANALYSED[(lang, t)] if slot_values or not slot} for t in texts]
+
+
+# (lang, text) -> content words with their slot-value flag. Anticipation and personalization
+# both need every agent and customer text: tokenising each distinct text once halves the work,
+# and scripted corpora repeat many texts.
+_ANALYSED: dict[tuple[str, str], tuple[tuple[str, bool], ...]] = {}
+_CACHE_SIZE = 500_000
+
+
+def _analyse_ja(doc) -> tuple[tuple[str, bool], ...]:
+    words: dict[str, bool] = {}
+    for t in doc:
+        tag = t.tag_
+        if not (tag.startswith("名詞") or tag.startswith("動詞") or tag.startswith("接尾辞-名詞的")):
+            continue
+        if t.lemma_ in _JA_LIGHT:
+            continue
+        # 非自立可能 verbs after て/で are auxiliaries (見てみる, 行っておく), not content.
+        if tag.startswith("動詞-非自立可能") and t.i > 0 and doc[t.i - 1].tag_ == "助詞-接続助詞":
+            continue
+        slot = bool(
+            tag.startswith("名詞-数詞") or tag.endswith("助数詞可能") or _JA_SLOT_VALUE.fullmatch(t.text)
+        )
+        # A lemma is kept without slot_values if any of its occurrences is not a slot value.
+        words[t.lemma_] = words.get(t.lemma_, True) and slot
+    return tuple(words.items())
+
+
+def _analyse_en(doc) -> tuple[tuple[str, bool], ...]:
     stop = _en_stop_words()
-    for doc in nlp.pipe(texts):
-        words = set()
-        for t in doc:
-            lemma = (t.lemma_ or t.text).lower()
-            if lemma in stop or lemma in _EN_LIGHT or t.lower_ in stop:
-                continue
-            if not slot_values and (t.like_num or _EN_SLOT_VALUE.match(lemma)):
-                continue
-            if not (lemma.isalpha() or (slot_values and t.like_num)):
-                continue
-            words.add(lemma)
-        out.append(words)
-    return out
+    words: dict[str, bool] = {}
+    for t in doc:
+        lemma = (t.lemma_ or t.text).lower()
+        if lemma in stop or lemma in _EN_LIGHT or t.lower_ in stop:
+            continue
+        slot = bool(t.like_num or _EN_SLOT_VALUE.match(lemma))
+        if not (lemma.isalpha() or t.like_num):
+            continue
+        # Non-alphabetic numbers are content only as slot values (kept when slot_values is True).
+        words[lemma] = words.get(lemma, True) and slot
+    return tuple(words.items())
 
 
 def _check(df: pd.DataFrame, what: str, extra: Sequence[str] = ()) -> None:
