@@ -2,8 +2,8 @@
 
 Defaults work offline with what ``requirements.txt`` installs:
 
-- Japanese: ``spacy.blank("ja")`` (SudachiPy + sudachidict-core, spaCy's default split mode A: shortest units) for
-  tokens, lemmas, part-of-speech tags and inflection; ``ja_ginza`` when a dependency
+- Japanese: ``spacy.blank("ja")`` (SudachiPy + sudachidict-core, spaCy's default split mode A:
+  shortest units) for tokens, lemmas, part-of-speech tags and inflection; ``ja_ginza`` when a dependency
   parse is needed (``parse=True``).
 - English: ``spacy.blank("en")`` + sentencizer + the lookup lemmatizer from
   ``spacy-lookups-data``. A trained English model can be named with ``model=`` or the
