@@ -19,6 +19,15 @@ runs its own executor for the pattern subset the lexicons use (plain values, ``I
 - markers made only of single-token word lists (most ``pol_*`` markers) are counted
   with one sparse lookup per batch, without any per-token Python.
 
+With the default English pipeline (every column read is a lexeme attribute), counting
+goes further (``MarkerMatcher._count_texts``): a batch of texts is tokenised as one string
+(texts joined by blank lines, split back by character offsets; same tokens as one call per
+text), only ORTH is read, and every other column, plus each value's row in the lookup
+tables, comes from a table per distinct token text built once; the fixed-length programs
+are checked all at once (anchored on an adjacent pair of tokens where possible), and the
+overlap resolution runs vectorised for the (doc, marker) groups without overlaps or
+exclude matches.
+
 Entries using anything else fall back to a spaCy ``Matcher``. ``tests/markers/
 test_engine.py`` checks that the executor and spaCy's matchers agree. A custom English
 model (``$OMOTENASHI_EN_MODEL``) is run with ``nlp.pipe`` and its own lemmas/sentences.
@@ -36,10 +45,11 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 from spacy.attrs import IDS as ATTR_IDS
-from spacy.attrs import IS_PUNCT, LEMMA, ORTH, SENT_START
+from spacy.attrs import IDX, IS_PUNCT, LEMMA, ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.parts_of_speech import IDS as POS_IDS
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from tqdm.auto import tqdm
 
@@ -117,12 +127,18 @@ def _lookup(keys: np.ndarray, vals: np.ndarray, orth: np.ndarray) -> np.ndarray:
 
 
 def _sent_starts(
-    orth: np.ndarray, punct: np.ndarray, punct_chars: np.ndarray, doc_starts: np.ndarray
+    orth: np.ndarray,
+    punct: np.ndarray,
+    punct_chars: np.ndarray,
+    doc_starts: np.ndarray,
+    pc: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Sentencizer boundaries for concatenated docs (``doc_starts``: first token of each doc)."""
+    """Sentencizer boundaries for concatenated docs (``doc_starts``: first token of each doc;
+    ``pc``: whether each token is one of ``punct_chars``, computed when not given)."""
     n = len(orth)
     idx = np.arange(n)
-    pc = np.isin(orth, punct_chars)
+    if pc is None:
+        pc = np.isin(orth, punct_chars)
     word = ~(pc | punct.astype(bool))
     last_word = np.maximum.accumulate(np.where(word, idx, -1))
     last_pc = np.maximum.accumulate(np.where(pc, idx, -1))
@@ -155,6 +171,10 @@ _EQ, _IN, _NOT_IN, _REGEX, _FLAG = range(5)
 _SENT = "IS_SENT_START"
 # Columns every batch reads: ORTH and IS_PUNCT derive sentence starts, IS_SPACE n_tokens.
 _BASE_COLS = ("ORTH", "IS_PUNCT", "IS_SPACE")
+_MAX_TYPES = 500_000  # distinct token texts kept in MarkerMatcher's type table
+_JOIN = "\n\n"  # joins texts for one tokenizer call (see MarkerMatcher._tokenize_orth)
+# Lexeme attributes: a function of the token text alone (not NORM: tokenizer exceptions set it).
+_LEX_ATTRS = {"ORTH", "LOWER", "SHAPE", "PREFIX", "SUFFIX"} | (_FLAG_ATTRS - {"IS_SENT_START"})
 
 
 class _Unsupported(Exception):
@@ -352,6 +372,30 @@ def _hits(cols: np.ndarray, c: int, values: np.ndarray) -> tuple[list[int], list
     return hit.tolist(), pos[hit].tolist()
 
 
+class _ColumnLists:
+    """Like ``cols.T.tolist()`` (``[c][i]`` is a Python int), one column converted when first read."""
+
+    __slots__ = ("_cols", "_lists")
+
+    def __init__(self, cols: np.ndarray):
+        self._cols = cols
+        self._lists: dict[int, memoryview] = {}
+
+    def __getitem__(self, c: int) -> memoryview:
+        lst = self._lists.get(c)
+        if lst is None:  # indexing a memoryview gives Python ints, like the list would
+            lst = self._lists[c] = memoryview(np.ascontiguousarray(self._cols[:, c]))
+        return lst
+
+
+def _rows_of(table: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """Row of each value of ``col`` in the sorted ``table``; ``len(table)`` when absent."""
+    pos = np.searchsorted(table, col)
+    found = pos < len(table)
+    found[found] = table[pos[found]] == col[found]
+    return np.where(found, pos, len(table))
+
+
 def _fixed_ok(specs: tuple, i: int, n: int, cols, strings) -> bool:
     if i + len(specs) > n:
         return False
@@ -407,6 +451,7 @@ class MarkerMatcher:
         self._info: dict[int, tuple[int, str, bool]] = {}
         raw_programs: list[tuple[int, int, tuple]] = []
         self._fallback = Matcher(vocab)
+        self._info_keys: np.ndarray | None = None
         self._n_fallback = 0
         fallback_attrs: set[str] = set()
         simple_ok = {m: not lex.exclude for m, lex in self.lexicons.items()}
@@ -502,8 +547,16 @@ class MarkerMatcher:
         self._vec_cols = {c: np.array(sorted(vs), dtype=np.uint64) for c, vs in by_col.items()}
         self._vec: list[tuple[int, int, tuple, list[tuple]]] = []
         self._scan: list[tuple[int, list[list[tuple]]]] = []
+        sigs: dict[tuple, int] = {}
+        self._scan_sig: dict[int, int] = {}  # id of a check list -> id of its distinct checks
         for p in [p for p in programs if not p.fixed]:
-            self._scan.append((p.key, [self._vec_checks(checks) for _, checks in p.specs]))
+            lists = [self._vec_checks(checks) for _, checks in p.specs]
+            for lst, (_, checks) in zip(lists, p.specs, strict=True):
+                sig = tuple(
+                    sorted((c, k, v if k in (_EQ, _FLAG) else tuple(sorted(v))) for c, k, v in checks)
+                )
+                self._scan_sig[id(lst)] = sigs.setdefault(sig, len(sigs))
+            self._scan.append((p.key, lists))
         for p in [p for p in programs if p.fixed]:
             member_checks, flag_checks = [], []
             for k, (_, checks) in enumerate(p.specs):
@@ -528,6 +581,127 @@ class MarkerMatcher:
             anchor = (k0, c0, rows0)
             others = [chk for _, chk, _ in member_checks[1:]] + flag_checks
             self._vec.append((p.key, len(p.specs), anchor, others))
+        self._build_vec_tables()
+
+    def _build_vec_tables(self) -> None:
+        """Flat tables of the fixed programs, to check all their candidates at once.
+
+        Each program is anchored on its anchor token's value row or, when an adjacent token
+        is checked on the same column with few values, on the pair of rows (``r1 * R + r2``,
+        ``R``: table rows), which occurs far less often. Per anchor (column, single/pair):
+        sorted keys and a CSR of (program, offset). Per program: its other checks as
+        (offset, slot, start of its truth table in ``_vt_truth``); a token's value in a slot
+        is its row in the column's value table (``posidx``) or a 0/1 flag.
+        """
+        slots: dict[tuple[int, int], int] = {}
+        truth: list[np.ndarray] = []
+        n_truth = 0
+        chk_k, chk_slot, chk_off, chk_ptr = [], [], [], [0]
+        anchors: dict[tuple[int, bool], dict[int, list[tuple[int, int]]]] = {}
+        for pi, (_, _, (k0, c0, rows0), others) in enumerate(self._vec):
+            rows0 = np.asarray(rows0).tolist()
+            n_rows = len(self._vec_cols[c0]) + 1
+            pair = None
+            for j, (k, c, kind, v) in enumerate(others):
+                if kind == 0 and c == c0 and abs(k - k0) == 1:
+                    rows = np.flatnonzero(v[:-1]).tolist()
+                    if len(rows) * len(rows0) <= 256 and (pair is None or len(rows) < len(pair[1])):
+                        pair = (j, rows, k)
+            if pair is None:
+                for r in rows0:
+                    anchors.setdefault((c0, False), {}).setdefault(int(r), []).append((pi, k0))
+            else:
+                j, rows, k = pair
+                others = others[:j] + others[j + 1 :]
+                a, b, first = (rows0, rows, k0) if k > k0 else (rows, rows0, k)
+                by_pair = anchors.setdefault((c0, True), {})
+                for ra in a:
+                    for rb in b:
+                        by_pair.setdefault(ra * n_rows + rb, []).append((pi, first))
+            for k, c, kind, v in others:
+                if kind == 1:
+                    slot = slots.setdefault((c, 1), len(slots))
+                    t = np.array([v == 0, v == 1], dtype=bool)
+                else:
+                    slot = slots.setdefault((c, 0), len(slots))
+                    t = v if kind == 0 else ~v
+                chk_k.append(k)
+                chk_slot.append(slot)
+                chk_off.append(n_truth)
+                truth.append(t)
+                n_truth += len(t)
+            chk_ptr.append(len(chk_k))
+        self._vt_slots = sorted(slots, key=slots.get)
+        self._vt_truth = np.concatenate(truth) if truth else np.zeros(0, dtype=bool)
+        self._vt_k = np.array(chk_k, dtype=np.int64)
+        self._vt_slot = np.array(chk_slot, dtype=np.int64)
+        self._vt_off = np.array(chk_off, dtype=np.int64)
+        self._vt_ptr = np.array(chk_ptr, dtype=np.int64)
+        self._vt_len = np.array([length for _, length, _, _ in self._vec], dtype=np.int64)
+        self._vt_key = np.array([key for key, _, _, _ in self._vec], dtype=np.uint64)
+        self._vt_anchor = []
+        for (c0, is_pair), by_key in anchors.items():
+            if is_pair:
+                keys = np.array(sorted(by_key), dtype=np.int64)
+            else:
+                keys = np.arange(len(self._vec_cols[c0]) + 1, dtype=np.int64)
+            counts = np.array([len(by_key.get(int(k), ())) for k in keys] + [0], dtype=np.int64)
+            ptr = np.zeros(len(counts) + 1, dtype=np.int64)
+            np.cumsum(counts, out=ptr[1:])
+            pairs = [pk for k in keys.tolist() for pk in by_key.get(k, ())]
+            progs = np.array([pi for pi, _ in pairs], dtype=np.int64)
+            offs = np.array([k for _, k in pairs], dtype=np.int64)
+            self._vt_anchor.append((c0, is_pair, keys, counts, ptr, progs, offs))
+
+    def _vec_fixed(
+        self, cols: np.ndarray, doc_of: np.ndarray, posidx: dict
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(keys, starts, ends) of all fixed vectorised programs, in batch token offsets."""
+        n = len(cols)
+        progs_l, starts_l = [], []
+        for c0, is_pair, keys, counts, ptr, progs, offs in self._vt_anchor:
+            value = posidx[c0]
+            if is_pair:
+                value = value[:-1] * (len(self._vec_cols[c0]) + 1) + value[1:]
+                rows = np.searchsorted(keys, value)
+                rows[rows == len(keys)] = 0
+                rows[keys[rows] != value] = len(keys)
+            else:  # keys: every row of the column's table
+                rows = value
+            cnt = counts[rows]
+            tok = np.flatnonzero(cnt)
+            if not len(tok):
+                continue
+            cnt = cnt[tok]
+            total = int(cnt.sum())
+            first = np.repeat(ptr[rows[tok]] - np.cumsum(cnt) + cnt, cnt) + np.arange(total)
+            progs_l.append(progs[first])
+            starts_l.append(np.repeat(tok, cnt) - offs[first])
+        empty = np.zeros(0, dtype=np.int64)
+        if not progs_l:
+            return empty.astype(np.uint64), empty, empty
+        prog = np.concatenate(progs_l)
+        start = np.concatenate(starts_l)
+        end = start + self._vt_len[prog]
+        ok = (start >= 0) & (end <= n)
+        prog, start, end = prog[ok], start[ok], end[ok]
+        ok = doc_of[start] == doc_of[end - 1]
+        prog, start, end = prog[ok], start[ok], end[ok]
+        n_chk = self._vt_ptr[prog + 1] - self._vt_ptr[prog]
+        total = int(n_chk.sum())
+        if total:
+            cand = np.repeat(np.arange(len(prog)), n_chk)
+            chk = np.repeat(self._vt_ptr[prog] - np.cumsum(n_chk) + n_chk, n_chk) + np.arange(total)
+            pos = start[cand] + self._vt_k[chk]
+            slot = self._vt_slot[chk]
+            vals = np.empty(total, dtype=np.int64)
+            for j, (c, is_flag) in enumerate(self._vt_slots):
+                sel = slot == j
+                vals[sel] = cols[pos[sel], c] if is_flag else posidx[c][pos[sel]]
+            bad = ~self._vt_truth[self._vt_off[chk] + vals]
+            ok = np.bincount(cand[bad], minlength=len(prog)) == 0
+            prog, start, end = prog[ok], start[ok], end[ok]
+        return self._vt_key[prog], start, end
 
     def _vec_checks(self, checks: tuple) -> list[tuple]:
         """(column, kind, arg) with kind 0: member, 1: flag == arg, 2: not member."""
@@ -545,6 +719,9 @@ class MarkerMatcher:
 
     @staticmethod
     def _mask(checks: list[tuple], cols: np.ndarray, posidx: dict) -> np.ndarray:
+        if len(checks) == 1 and checks[0][1] == 0:
+            c, _, arg = checks[0]
+            return arg[posidx[c]]
         ok = np.ones(len(cols), dtype=bool)
         for c, kind, arg in checks:
             if kind == 0:
@@ -559,18 +736,28 @@ class MarkerMatcher:
         """Matches of A X* C programs: every (s, p + 1) with A(s), X on s+1..p-1, C(p), one doc."""
         n = len(cols)
         out = []
-        doc_end = offsets[1:][doc_of]  # first token after each token's doc
-        idx = np.arange(n + 1)
+        memo: dict[int, np.ndarray] = {}  # check lists shared by several programs
+
+        def positions(checks: list, negate: bool = False) -> np.ndarray:
+            sig = self._scan_sig[id(checks)] * 2 + negate
+            pos = memo.get(sig)
+            if pos is None:
+                mask = self._mask(checks, cols, posidx)
+                pos = memo[sig] = np.flatnonzero(~mask if negate else mask)
+            return pos
+
         for key, (a_chk, x_chk, c_chk) in self._scan:
-            a_pos = np.flatnonzero(self._mask(a_chk, cols, posidx))
+            c_pos = positions(c_chk)
+            if not len(c_pos):
+                continue
+            a_pos = positions(a_chk)
             if not len(a_pos):
                 continue
-            x_ok = np.append(self._mask(x_chk, cols, posidx), False)
-            # run_end[i]: first position >= i where X fails
-            run_end = np.minimum.accumulate(np.where(x_ok, n, idx)[::-1])[::-1]
-            c_pos = np.flatnonzero(self._mask(c_chk, cols, posidx))
+            # first position >= a + 1 where X fails (n: none)
+            fail = np.append(positions(x_chk, negate=True), n)
             first = a_pos + 1
-            last = np.minimum(run_end[np.minimum(first, n)], doc_end[a_pos] - 1)
+            run_end = fail[np.searchsorted(fail, first)]
+            last = np.minimum(run_end, offsets[doc_of[a_pos] + 1] - 1)
             lo = np.searchsorted(c_pos, first, "left")
             hi = np.searchsorted(c_pos, last, "right")
             counts = np.maximum(hi - lo, 0)
@@ -583,48 +770,26 @@ class MarkerMatcher:
         return out
 
     def _vec_raw(
-        self, cols: np.ndarray, offsets: np.ndarray, doc_of: np.ndarray
-    ) -> list[tuple[int, int, int]]:
-        """(key, start, end) of the vectorised programs, in batch token offsets."""
+        self, cols: np.ndarray, offsets: np.ndarray, doc_of: np.ndarray, aux: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(keys, starts, ends) of the vectorised programs, in batch token offsets."""
         n = len(cols)
+        empty = np.zeros(0, dtype=np.int64)
         if not (self._vec or self._scan) or not n:
-            return []
-        posidx = {}
-        by_row = {}
-        for c, table in self._vec_cols.items():
-            col = cols[:, c]
-            pos = np.searchsorted(table, col)
-            found = pos < len(table)
-            found[found] = table[pos[found]] == col[found]
-            posidx[c] = np.where(found, pos, len(table))
-            # token positions grouped by their value's row, to fetch an anchor's hits by slicing
-            hits = np.flatnonzero(found)
-            order = np.argsort(pos[hits], kind="stable")
-            by_row[c] = (pos[hits][order], hits[order])
-        out = []
-        for key, length, (k0, c0, rows0), others in self._vec:
-            sorted_rows, sorted_pos = by_row[c0]
-            left = np.searchsorted(sorted_rows, rows0, "left").tolist()
-            right = np.searchsorted(sorted_rows, rows0, "right").tolist()
-            parts = [sorted_pos[a:b] for a, b in zip(left, right, strict=True) if b > a]
-            if not parts:
-                continue
-            starts = (parts[0] if len(parts) == 1 else np.concatenate(parts)) - k0
-            starts = starts[(starts >= 0) & (starts + length <= n)]
-            starts = starts[doc_of[starts] == doc_of[starts + length - 1]]
-            for k, c, kind, v in others:
-                if not len(starts):
-                    break
-                if kind == 0:
-                    starts = starts[v[posidx[c][starts + k]]]
-                elif kind == 2:
-                    starts = starts[~v[posidx[c][starts + k]]]
-                else:
-                    starts = starts[cols[starts + k, c] == v]
-            out.extend((key, st, st + length) for st in starts.tolist())
+            return empty.astype(np.uint64), empty, empty
+        if aux is not None:
+            posidx = {c: aux[:, j] for c, j in self._aux_vec.items()}
+        else:
+            posidx = {c: _rows_of(table, cols[:, c]) for c, table in self._vec_cols.items()}
+        keys, starts, ends = self._vec_fixed(cols, doc_of, posidx)
         if self._scan:
-            out.extend(self._scan_raw(cols, offsets, doc_of, posidx))
-        return out
+            extra = self._scan_raw(cols, offsets, doc_of, posidx)
+            if extra:
+                k2, s2, e2 = zip(*extra, strict=True)
+                keys = np.concatenate([keys, np.array(k2, dtype=np.uint64)])
+                starts = np.concatenate([starts, np.array(s2, dtype=np.int64)])
+                ends = np.concatenate([ends, np.array(e2, dtype=np.int64)])
+        return keys, starts, ends
 
     def _build_simple(self, programs: list[_Program], sent_col: int | None) -> None:
         """Per column: sorted values and value x marker 0/1 tables (any / sentence-start / not)."""
@@ -644,6 +809,15 @@ class MarkerMatcher:
                 for v in p.anchor[0][1]:
                     tables[which, pos[v], p.marker] = 1
             self._simple.append((c, values, tables[0], tables[1], tables[2]))
+        # (column, values, CSR over row * 2 + is_sentence_start -> markers counted once)
+        self._simple_csr = []
+        for c, values, t_any, t_start, t_inner in self._simple:
+            comb = np.minimum(np.stack([t_any + t_inner, t_any + t_start], axis=1), 1)
+            comb = comb.reshape(-1, comb.shape[-1])
+            which, markers = np.nonzero(comb)
+            ptr = np.zeros(len(comb) + 1, dtype=np.int64)
+            np.cumsum(np.bincount(which, minlength=len(comb)), out=ptr[1:])
+            self._simple_csr.append((c, values, ptr, markers.astype(np.int64)))
 
     def _build_index(self, sent_col: int | None) -> None:
         """Anchor index of the programs without a prefilter; rare-token index of the others."""
@@ -692,6 +866,27 @@ class MarkerMatcher:
         self._direct_ids = [SENT_START if n == _SENT else ATTR_IDS[n] for n in self._direct]
         self._derived = derived
         self._n_cols = len(names)
+        # Default English-like pipelines: every read column is a lexeme attribute (or derived from
+        # ORTH), so token columns come from a table per distinct token text ("type").
+        self._by_type = self._fast and not self._n_fallback and set(self._direct) <= _LEX_ATTRS
+        self._type_id: dict[int, int] = {}
+        self._join_ok: tuple[tuple, bool] | None = None  # see _tokenize_orth
+        self._type_cols = np.zeros((0, self._n_cols), dtype=np.uint64)
+        # Per type, its row in each value table of the vectorised programs and simple markers.
+        self._aux_specs = [(c, t) for c, t in self._vec_cols.items()]
+        self._aux_vec = {c: j for j, (c, _) in enumerate(self._aux_specs)}
+        self._aux_simple = []
+        for c, values, _, _ in self._simple_csr:
+            self._aux_simple.append(len(self._aux_specs))
+            self._aux_specs.append((c, values))
+        self._aux_rare = []
+        for c, values, _ in self._rare_index:
+            self._aux_rare.append(len(self._aux_specs))
+            self._aux_specs.append((c, values))
+        if self._cols.get(_SENT) in {c for c, _ in self._aux_specs}:
+            self._by_type = False
+        # last aux column: the type is one of the sentencizer's punct_chars
+        self._type_aux = np.zeros((0, len(self._aux_specs) + 1), dtype=np.int64)
 
     # -- documents ----------------------------------------------------------------------
     def make_doc(self, text: str) -> Doc:
@@ -729,36 +924,76 @@ class MarkerMatcher:
         doc_of = np.repeat(np.arange(len(docs)), lens)
         return cols, offsets, doc_of
 
-    def _simple_counts(self, cols: np.ndarray, doc_of: np.ndarray, n_docs: int) -> np.ndarray:
-        counts = np.zeros((n_docs, len(self.markers)), dtype=np.int64)
+    def _simple_counts(
+        self, cols: np.ndarray, doc_of: np.ndarray, n_docs: int, aux: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Counts of the simple markers; ``aux``: the tokens' value rows (see :meth:`_aux_block`)."""
+        n_markers = len(self.markers)
+        counts = np.zeros(n_docs * n_markers, dtype=np.int64)
         sent_c = self._cols.get(_SENT)
-        for c, values, t_any, t_start, t_inner in self._simple:
-            col = cols[:, c]
-            pos = np.searchsorted(values, col)
-            pos[pos == len(values)] = 0
-            hit = np.flatnonzero(values[pos] == col) if len(values) else np.zeros(0, dtype=np.int64)
+        for j, (c, values, ptr, markers) in enumerate(self._simple_csr):
+            if aux is not None:
+                pos = aux[:, self._aux_simple[j]]
+            else:
+                pos = _rows_of(values, cols[:, c])
+            hit = np.flatnonzero(pos < len(values))
             if not len(hit):
                 continue
-            rows = pos[hit]
-            m = t_any[rows]
+            key = pos[hit] * 2
             if sent_c is not None:
-                s = cols[hit, sent_c].astype(bool)
-                m = m + t_start[rows] * s[:, None] + t_inner[rows] * (~s)[:, None]
-            np.add.at(counts, doc_of[hit], np.minimum(m, 1))
-        return counts
+                key += cols[hit, sent_c].astype(bool)
+            n = ptr[key + 1] - ptr[key]
+            total = int(n.sum())
+            if not total:
+                continue
+            first = np.repeat(ptr[key] - np.cumsum(n) + n, n) + np.arange(total)
+            flat = np.repeat(doc_of[hit], n) * n_markers + markers[first]
+            counts += np.bincount(flat, minlength=len(counts))
+        return counts.reshape(n_docs, n_markers)
 
     def _batch_raw(
         self, docs: Sequence[Doc], cols: np.ndarray, offsets: np.ndarray, doc_of: np.ndarray
     ) -> dict[int, list[tuple[int, int, int]]]:
         """Raw matches of the non-simple programs, per doc index, in doc-local token offsets."""
-        cand: set[tuple[int, int]] = set()
         doc_list = doc_of.tolist()
         off_list = offsets.tolist()
-        lists = cols.T.tolist()
+        keys, starts, ends, found = self._global_raw(cols, offsets, doc_of)
+        out: dict[int, list[tuple[int, int, int]]] = {}
+        for key, i, e in zip(keys.tolist(), starts.tolist(), ends.tolist(), strict=True):
+            d = doc_list[i]
+            o = off_list[d]
+            out.setdefault(d, []).append((key, i - o, e - o))
+        for key, i, e in found:
+            d = doc_list[i]
+            o = off_list[d]
+            out.setdefault(d, []).append((key, i - o, e - o))
+        if self._n_fallback:
+            for d, doc in enumerate(docs):
+                adoc = self._annotate(doc) if self._fast else doc
+                extra = self._fallback(adoc)
+                if extra:
+                    out.setdefault(d, []).extend(extra)
+        return out
+
+    def _global_raw(
+        self, cols: np.ndarray, offsets: np.ndarray, doc_of: np.ndarray, aux: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, int, int]]]:
+        """Raw matches of the non-simple, non-fallback programs in batch token offsets: the
+        vectorised ones as (keys, starts, ends) arrays, the others as (key, start, end) list."""
+        cand: set[tuple[int, int]] = set()
+        doc_list = memoryview(np.ascontiguousarray(doc_of, dtype=np.int64))
+        off_list = offsets.tolist()
+        lists = _ColumnLists(cols)
         programs = self._programs
         present: set[tuple[int, int]] = set()
-        for c, values, progs in self._rare_index:
-            for p, row in zip(*_hits(cols, c, values), strict=True):
+        for j, (c, values, progs) in enumerate(self._rare_index):
+            if aux is not None:
+                rows = aux[:, self._aux_rare[j]]
+                hit = np.flatnonzero(rows < len(values))
+                hits = (hit.tolist(), rows[hit].tolist())
+            else:
+                hits = _hits(cols, c, values)
+            for p, row in zip(*hits, strict=True):
                 d = doc_list[p]
                 for pi in progs[row]:
                     present.add((pi, d))
@@ -784,14 +1019,10 @@ class MarkerMatcher:
             cand.update((pi, i) for pi in self._sent_anchored for i in starts)
         if self._unanchored:
             cand.update((pi, i) for pi in self._unanchored for i in range(len(cols)))
-        out: dict[int, list[tuple[int, int, int]]] = {}
-        for key, i, e in self._vec_raw(cols, offsets, doc_of):
-            d = doc_list[i]
-            o = off_list[d]
-            out.setdefault(d, []).append((key, i - o, e - o))
+        vkeys, vstarts, vends = self._vec_raw(cols, offsets, doc_of, aux)
+        found: set[tuple[int, int, int]] = set()
         if cand:
             strings = self._strings
-            found: set[tuple[int, int, int]] = set()
             for pi, i in cand:
                 prog = programs[pi]
                 d = doc_list[i]
@@ -808,17 +1039,7 @@ class MarkerMatcher:
                 for e in ends:
                     if e > i:
                         found.add((pi, i, e))
-            for pi, i, e in found:
-                d = doc_list[i]
-                o = off_list[d]
-                out.setdefault(d, []).append((programs[pi].key, i - o, e - o))
-        if self._n_fallback:
-            for d, doc in enumerate(docs):
-                adoc = self._annotate(doc) if self._fast else doc
-                extra = self._fallback(adoc)
-                if extra:
-                    out.setdefault(d, []).extend(extra)
-        return out
+        return vkeys, vstarts, vends, [(programs[pi].key, i, e) for pi, i, e in found]
 
     def _raw(self, doc: Doc) -> list[tuple[int, int, int]]:
         """Every (match_id, start, end) of every entry, as spaCy's matchers would report them."""
@@ -935,15 +1156,71 @@ class MarkerMatcher:
         ``n_tokens`` counts non-space, non-punctuation tokens, like
         :func:`omotenashi_research.nlp.token_counts`.
         """
-        cols, offsets, doc_of = self._batch_columns(docs)
-        n_docs = len(docs)
+        return self._count_columns(docs, *self._batch_columns(docs))
+
+    def _count_columns(
+        self,
+        docs: Sequence[Doc] | None,
+        cols: np.ndarray,
+        offsets: np.ndarray,
+        doc_of: np.ndarray,
+        aux: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        n_docs = len(offsets) - 1
         skip = (cols[:, 1] | cols[:, 2]).astype(bool)
         ntok = np.bincount(doc_of[~skip], minlength=n_docs).astype(np.int64)
-        counts = self._simple_counts(cols, doc_of, n_docs)
-        for d, matches in self._batch_raw(docs, cols, offsets, doc_of).items():
-            for mi, _, _, _ in self._resolve_matches(matches):
-                counts[d, mi] += 1
+        counts = self._simple_counts(cols, doc_of, n_docs, aux)
+        keys, starts, ends, found = self._global_raw(cols, offsets, doc_of, aux)
+        if self._n_fallback:
+            extra = []
+            for d, doc in enumerate(docs):
+                adoc = self._annotate(doc) if self._fast else doc
+                o = int(offsets[d])
+                extra.extend((key, s + o, e + o) for key, s, e in self._fallback(adoc))
+            found = found + extra
+        if found:
+            k2, s2, e2 = zip(*found, strict=True)
+            keys = np.concatenate([keys, np.array(k2, dtype=np.uint64)])
+            starts = np.concatenate([starts, np.array(s2, dtype=np.int64)])
+            ends = np.concatenate([ends, np.array(e2, dtype=np.int64)])
+        if len(keys):
+            self._add_resolved(counts, keys, starts, ends, doc_of)
         return ntok, counts
+
+    def _add_resolved(
+        self, counts: np.ndarray, keys: np.ndarray, starts: np.ndarray, ends: np.ndarray, doc_of: np.ndarray
+    ) -> None:
+        """Add the counted matches (:meth:`_resolve_matches`) of raw matches in batch offsets.
+
+        A (doc, marker) group without exclude matches whose spans do not overlap counts all its
+        spans; the other groups are resolved one by one."""
+        if self._info_keys is None:
+            items = sorted(self._info.items())
+            self._info_keys = np.array([k for k, _ in items], dtype=np.uint64)
+            self._info_mi = np.array([v[0] for _, v in items], dtype=np.int64)
+            self._info_ex = np.array([v[2] for _, v in items], dtype=bool)
+        row = np.searchsorted(self._info_keys, keys)
+        n_markers = counts.shape[1]
+        group = doc_of[starts] * n_markers + self._info_mi[row]
+        order = np.lexsort((ends, starts, group))
+        group, starts, ends, keys = group[order], starts[order], ends[order], keys[order]
+        ex = self._info_ex[row[order]]
+        new = np.ones(len(group), dtype=bool)
+        new[1:] = group[1:] != group[:-1]
+        gid = np.cumsum(new) - 1
+        bad = ex.copy()
+        bad[1:] |= ~new[1:] & (starts[1:] < ends[:-1])
+        hard = np.bincount(gid, weights=bad, minlength=int(gid[-1]) + 1) > 0
+        easy = ~hard[gid]
+        flat = counts.reshape(-1)
+        flat += np.bincount(group[easy], minlength=len(flat))[: len(flat)].astype(np.int64)
+        if hard.any():
+            rows = np.flatnonzero(~easy)
+            hk, hs, he, hg = keys[rows].tolist(), starts[rows].tolist(), ends[rows].tolist(), group[rows]
+            bounds = np.flatnonzero(np.diff(hg)) + 1
+            for a, b in zip([0, *bounds.tolist()], [*bounds.tolist(), len(rows)], strict=True):
+                matches = list(zip(hk[a:b], hs[a:b], he[a:b], strict=True))
+                flat[int(hg[a])] += len(self._resolve_matches(matches))
 
     def count_arrays(
         self, texts: Iterable[str], *, batch_size: int = 1000
@@ -951,7 +1228,113 @@ class MarkerMatcher:
         """Per batch of texts: ``(n_tokens, counts)`` (see :meth:`count_docs`)."""
         it = iter(texts)
         while batch := list(islice(it, batch_size)):
-            yield self.count_docs(list(self.pipe(batch, batch_size=batch_size)))
+            if self._by_type:
+                yield self._count_texts(batch, batch_size)
+            else:
+                yield self.count_docs(list(self.pipe(batch, batch_size=batch_size)))
+
+    def _type_rows(self, orth: np.ndarray) -> np.ndarray:
+        """Row of each token's text in the type table (new texts are added)."""
+        if len(self._type_id) > _MAX_TYPES:  # bounded memory on huge vocabularies: start over
+            self._type_id = {}
+            self._type_cols = self._type_cols[:0]
+            self._type_aux = self._type_aux[:0]
+        uniq, inv = np.unique(orth, return_inverse=True)
+        get = self._type_id.get
+        ids = [get(u, -1) for u in uniq.tolist()]
+        if -1 in ids:
+            new = [u for u, i in zip(uniq.tolist(), ids, strict=True) if i == -1]
+            strings = self._strings
+            doc = Doc(self.nlp.vocab, words=[strings[h] for h in new], spaces=[False] * len(new))
+            block = np.zeros((len(new), self._n_cols), dtype=np.uint64)
+            block[:, [self._cols[n] for n in self._direct]] = doc.to_array(self._direct_ids).reshape(
+                len(new), -1
+            )
+            if "LEMMA" in self._derived:
+                block[:, self._cols["LEMMA"]] = _lookup(self._lemma_keys, self._lemma_vals, block[:, 0])
+            first = len(self._type_cols)
+            self._type_cols = np.concatenate([self._type_cols, block])
+            aux = np.zeros((len(new), len(self._aux_specs) + 1), dtype=np.int64)
+            for j, (c, table) in enumerate(self._aux_specs):
+                aux[:, j] = _rows_of(table, block[:, c])
+            if self._punct_chars is not None:
+                aux[:, -1] = np.isin(block[:, 0], self._punct_chars)
+            self._type_aux = np.concatenate([self._type_aux, aux])
+            for k, u in enumerate(new):
+                self._type_id[u] = first + k
+            ids = [get(u) for u in uniq.tolist()]
+        return np.array(ids, dtype=np.int64)[inv.reshape(-1)]
+
+    def _count_texts(self, texts: list[str], batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`count_docs` of the texts' docs, reading only each doc's ORTH column."""
+        orth, lens = self._tokenize_orth(texts, batch_size)
+        offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(lens, out=offsets[1:])
+        if offsets[-1]:
+            rows = self._type_rows(orth)  # may grow the table: before reading it
+            cols = self._type_cols[rows]
+            aux = self._type_aux[rows]
+            if _SENT in self._cols:
+                cols[:, self._cols[_SENT]] = _sent_starts(
+                    cols[:, 0], cols[:, 1], self._punct_chars, offsets[:-1], aux[:, -1].astype(bool)
+                )
+        else:
+            cols = np.zeros((0, self._n_cols), dtype=np.uint64)
+            aux = np.zeros((0, len(self._aux_specs) + 1), dtype=np.int64)
+        doc_of = np.repeat(np.arange(len(texts)), lens)
+        return self._count_columns(None, cols, offsets, doc_of, aux)
+
+    def _tokenize_orth(self, texts: list[str], batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+        """ORTH of every token of every text (concatenated) and the number of tokens per text.
+
+        The tokenizer splits a string at whitespace runs and tokenises each chunk on its own;
+        only special cases containing whitespace could match across chunks. So when no rule
+        but single whitespace characters contains whitespace, texts that neither start nor
+        end with whitespace are tokenised joined by ``_JOIN`` (one Doc instead of one per
+        text) and split back by character offsets: the same tokens as one call per text.
+        """
+        tokenizer = self.nlp.tokenizer
+        rules = getattr(tokenizer, "rules", None)
+        key = (id(tokenizer), id(rules), len(rules) if isinstance(rules, dict) else -1)
+        if self._join_ok is None or self._join_ok[0] != key:  # (re)check after tokenizer changes
+            ok = (
+                type(tokenizer) is Tokenizer
+                and isinstance(rules, dict)
+                and all(len(k) == 1 or not any(ch.isspace() for ch in k) for k in rules)
+            )
+            self._join_ok = (key, ok)
+        if not self._join_ok[1]:
+            arrays = [doc.to_array(ORTH) for doc in tokenizer.pipe(texts, batch_size=batch_size)]
+            lens = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
+            orth = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.uint64)
+            return orth, lens
+        joinable = [bool(t) and not t[0].isspace() and not t[-1].isspace() for t in texts]
+        parts = [t for t, ok in zip(texts, joinable, strict=True) if ok]
+        char_len = np.fromiter((len(t) for t in parts), dtype=np.int64, count=len(parts))
+        char_start = np.zeros(len(parts), dtype=np.int64)
+        np.cumsum(char_len[:-1] + len(_JOIN), out=char_start[1:])
+        if parts:
+            arr = tokenizer(_JOIN.join(parts)).to_array([ORTH, IDX])
+            part = np.searchsorted(char_start, arr[:, 1].astype(np.int64), "right") - 1
+            inside = arr[:, 1].astype(np.int64) < (char_start + char_len)[part]  # not a separator
+            orth = arr[inside, 0]
+            part_lens = np.bincount(part[inside], minlength=len(parts))
+        else:
+            orth = np.zeros(0, dtype=np.uint64)
+            part_lens = np.zeros(0, dtype=np.int64)
+        if all(joinable):
+            return orth, part_lens.astype(np.int64)
+        # texts with leading/trailing whitespace (or empty): one call each
+        pieces = np.split(orth, np.cumsum(part_lens)[:-1]) if parts else []
+        arrays, k = [], 0
+        for t, ok in zip(texts, joinable, strict=True):
+            if ok:
+                arrays.append(pieces[k])
+                k += 1
+            else:
+                arrays.append(tokenizer(t).to_array(ORTH))
+        lens = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
+        return np.concatenate(arrays).astype(np.uint64), lens
 
 
 def _longest_non_overlapping(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -1056,7 +1439,7 @@ def count_markers(
             chunks.append(counts)
             bar.update(len(counts))
     data = np.concatenate(chunks) if chunks else np.zeros((0, len(matcher.markers)), dtype=np.int64)
-    return pd.DataFrame(data, columns=list(matcher.markers))
+    return pd.DataFrame(data, columns=list(matcher.markers), copy=False)  # `data` is ours
 
 
 def explain(text: str, lang: str) -> pd.DataFrame:
