@@ -169,19 +169,17 @@ def dialogue_features(
         lang=("lang", lambda s: "+".join(sorted(set(s)))), n_turns=("turn", "size")
     )
     agent = utt[is_agent]
-    sums = agent.groupby(keys, sort=True)[["n_tokens", *markers]].sum()
+    sums = agent.groupby(keys, sort=True)[["n_tokens"]].sum()
     out = base.join(agent.groupby(keys, sort=True).size().rename("n_agent_turns"))
     out = out.join(sums.rename(columns={"n_tokens": "n_tokens_agent"}))
     out["n_agent_turns"] = out["n_agent_turns"].fillna(0).astype("int64")
     out["n_tokens_agent"] = out["n_tokens_agent"].fillna(0).astype("int64")
-    turns = out["n_agent_turns"].where(out["n_agent_turns"] > 0)
-    toks = out["n_tokens_agent"].where(out["n_tokens_agent"] > 0)
-    rates = {}
-    for m in markers:
-        total = out[m].fillna(0)
-        rates[f"{m}_per_turn"] = total / turns
-        rates[f"{m}_per_100tok"] = total * 100.0 / toks
-    out = pd.concat([out.drop(columns=markers), pd.DataFrame(rates, index=out.index)], axis=1)
+    # Marker rates have one definition: features.rates (agent turns; NaN without an opportunity).
+    from omotenashi_research.features import rates as marker_rates
+
+    r = marker_rates(utt[[*keys, "role", "n_tokens", *markers]]).set_index(keys)
+    rate_cols = [f"{m}_{s}" for m in markers for s in ("per_turn", "per_100tok")]
+    out = out.join(r[rate_cols].astype("float64"))
 
     def agent_rate(flags: pd.DataFrame, col: str) -> pd.Series:
         sel = flags.loc[is_agent.reindex(flags.index).to_numpy()]

@@ -342,10 +342,11 @@ def rates(
     n_turns = n_turns.reindex(idx).fillna(0).astype("int64")
     out["n_turns"] = n_turns.to_numpy()
     out["n_tokens"] = sums["n_tokens"].fillna(0).astype("float64").to_numpy()
+    cols = {}
     for p in per:
         den = (n_turns.astype("float64") if p == "agent_turn" else sums["n_tokens"].astype("float64") / 100)
         den = den.where(den > 0)
         for c in mcols:
-            rate = sums[c].astype("float64") / den
-            out[f"{c}_{suffix[p]}"] = rate.to_numpy()
-    return out
+            cols[f"{c}_{suffix[p]}"] = (sums[c].astype("float64") / den).to_numpy()
+    # One concat, not a column insert per marker (~100 markers would fragment the frame).
+    return pd.concat([out, pd.DataFrame(cols, index=out.index)], axis=1)
