@@ -118,11 +118,11 @@ def wilson_ci(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     """
     if n == 0:
         return (math.nan, math.nan)
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    from scipy.stats import norm
+    from statsmodels.stats.proportion import proportion_confint
+
+    lo, hi = proportion_confint(k, n, alpha=2 * norm.sf(z), method="wilson")
+    return (max(0.0, float(lo)), min(1.0, float(hi)))
 
 
 def auc(y_true: Sequence[bool] | np.ndarray, score: Sequence[float] | np.ndarray) -> float:
