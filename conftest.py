@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+# Which notebook needs which corpora lives in one place, shared with `make notebooks`.
+from omotenashi_research.notebooks_runner import NOTEBOOK_CORPORA, missing_corpora, skip_message
+
 # Notebooks that analyse the staged corpora; the others run on the bundled sample corpus only.
-CORPUS_NOTEBOOKS = {"02_japanese_vs_english.ipynb", "03_satisfaction.ipynb"}
+CORPUS_NOTEBOOKS = set(NOTEBOOK_CORPORA)
 
 
 def pytest_collection_modifyitems(config, items):
-    env = os.environ.get("OMOTENASHI_DATA")
-    if env and Path(env.split(os.pathsep)[0]).is_dir():
-        return
-    skip = pytest.mark.skip(reason="notebook needs the staged corpora: set OMOTENASHI_DATA")
+    reasons: dict[str, str | None] = {}
     for item in items:
-        if Path(str(item.fspath)).name in CORPUS_NOTEBOOKS:
-            item.add_marker(skip)
+        name = Path(str(item.fspath)).name
+        if name not in NOTEBOOK_CORPORA:
+            continue
+        if name not in reasons:
+            missing = missing_corpora(NOTEBOOK_CORPORA[name])
+            reasons[name] = skip_message(name, missing) if missing else None
+        if reasons[name]:
+            item.add_marker(pytest.mark.skip(reason=reasons[name]))

@@ -25,7 +25,6 @@ anticipatory when all hold:
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 
@@ -75,25 +74,6 @@ _CLOSING_JA = re.compile(
     r"(?:他|ほか)に(?:何か|なにか|ご不明|ご質問|ご要望|お手伝い|ございますか|ありますか)"
 )
 
-# Generic words that carry no "offered thing" (Japanese nouns/verbs with light meaning).
-_JA_LIGHT = {
-    "こと", "もの", "物", "事", "よう", "様", "方", "ため", "為", "とき", "時", "ところ", "所", "等", "など",
-    "する", "為る", "いる", "居る", "ある", "有る", "なる", "成る", "できる", "出来る", "いただく", "頂く",
-    "くださる", "下さる", "おる", "ござる", "致す", "いたす", "申す", "存ずる", "思う", "いう", "言う",
-}
-_EN_LIGHT = {"like", "would", "want", "need", "let", "help", "also", "get", "make", "shall", "maybe", "sure",
-             "ok", "okay", "yes", "no", "please", "thank", "thanks", "sir", "madam"}
-_JA_SLOT_VALUE = re.compile(
-    r"[0-9０-９〇一二三四五六七八九十百千万]+|[月火水木金土日]曜日?|[年月日時分]|今日|明日|明後日|今晩|今夜"
-    r"|午前|午後|来週|今週"
-)
-_EN_SLOT_VALUE = re.compile(
-    r"^(?:\d.*|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-    r"january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tomorrow|tonight|am|pm)$"
-)
-
-
 def is_slot_request(text: str, lang: str) -> bool:
     """Whether an agent utterance asks for a value the agent needs (date, party size, name).
 
@@ -140,14 +120,12 @@ def closing_offer_pattern(text: str, lang: str) -> bool:
     return bool(pattern.search(text))
 
 
-def _en_stop_words() -> frozenset[str]:
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    return frozenset(STOP_WORDS)
-
-
 def content_words(texts: Sequence[str], lang: str, *, slot_values: bool = True) -> list[set[str]]:
     """Content-word lemmas per text (see the module docstring for the rule).
+
+    Each distinct text is tokenised once per process (:mod:`omotenashi_research.tokens`);
+    ``extract_features(..., context=True)`` records them while counting markers, so the
+    context features reuse the marker engine's tokens.
 
     Parameters
     ----------
@@ -165,57 +143,75 @@ def content_words(texts: Sequence[str], lang: str, *, slot_values: bool = True) 
     >>> sorted(content_words(["温泉付きのお部屋を予約したい"], "ja")[0])
     ['予約', '付き', '温泉', '部屋']
     """
-    todo = [t for t in dict.fromkeys(texts) if (lang, t) not in _ANALYSED]
-    if len(_ANALYSED) + len(todo) > _CACHE_SIZE:
-        _ANALYSED.clear()  # bounded memory on huge corpora; recomputing is only slower
-    from omotenashi_research.nlp import get_pipeline
+    from omotenashi_research.tokens import analyses
 
-    analyse = _analyse_ja if lang == "ja" else _analyse_en
-    for text, doc in zip(todo, get_pipeline(lang).pipe(todo, batch_size=1000), strict=True):
-        _ANALYSED[(lang, text)] = analyse(doc)
     # Each word is (lemma, is a slot value); slot values are dropped when slot_values is False.
-    return [{w for w, slot in _ANALYSED[(lang, t)] if slot_values or not slot} for t in texts]
+    return [{w for w, slot in a if slot_values or not slot} for a in analyses(list(texts), lang, "content")]
 
 
-# (lang, text) -> content words with their slot-value flag. Anticipation and personalization
-# both need every agent and customer text: tokenising each distinct text once halves the work,
-# and scripted corpora repeat many texts.
-_ANALYSED: dict[tuple[str, str], tuple[tuple[str, bool], ...]] = {}
-_CACHE_SIZE = 500_000
+def analysis_texts(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Text and language each row is analysed in: the English side for rows without lexicons.
+
+    A row whose ``lang`` has no lexicons (e.g. MAIA's German or Portuguese customer turns) is
+    read from ``text_alt``/``lang_alt`` when the table has them and that side is in a supported
+    language (MAIA's English translation); otherwise its language is returned as is and the
+    context rules treat the row as *uninformative* (no content words, no cue, no slot request).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from omotenashi_research.context import analysis_texts
+    >>> df = pd.DataFrame({"text": ["Hallo", "Hi"], "lang": ["de", "en"],
+    ...                    "text_alt": ["Hello", "Hallo"], "lang_alt": ["en", "de"]})
+    >>> [a.tolist() for a in analysis_texts(df)]
+    [['Hello', 'Hi'], ['en', 'en']]
+    """
+    from omotenashi_research.nlp import SUPPORTED_LANGS
+
+    texts = df["text"].to_numpy(dtype=object).copy()
+    langs = df["lang"].to_numpy(dtype=object).copy()
+    unsupported = ~np.isin(langs, SUPPORTED_LANGS)
+    if unsupported.any() and {"text_alt", "lang_alt"} <= set(df.columns):
+        alt_ok = unsupported & np.isin(df["lang_alt"].to_numpy(dtype=object), SUPPORTED_LANGS)
+        alt_ok &= np.array([isinstance(v, str) for v in df["text_alt"].to_numpy(dtype=object)], dtype=bool)
+        texts[alt_ok] = df["text_alt"].to_numpy(dtype=object)[alt_ok]
+        langs[alt_ok] = df["lang_alt"].to_numpy(dtype=object)[alt_ok]
+    return texts, langs
 
 
-def _analyse_ja(doc) -> tuple[tuple[str, bool], ...]:
-    words: dict[str, bool] = {}
-    for t in doc:
-        tag = t.tag_
-        if not (tag.startswith("名詞") or tag.startswith("動詞") or tag.startswith("接尾辞-名詞的")):
-            continue
-        if t.lemma_ in _JA_LIGHT:
-            continue
-        # 非自立可能 verbs after て/で are auxiliaries (見てみる, 行っておく), not content.
-        if tag.startswith("動詞-非自立可能") and t.i > 0 and doc[t.i - 1].tag_ == "助詞-接続助詞":
-            continue
-        slot = bool(
-            tag.startswith("名詞-数詞") or tag.endswith("助数詞可能") or _JA_SLOT_VALUE.fullmatch(t.text)
-        )
-        # A lemma is kept without slot_values if any of its occurrences is not a slot value.
-        words[t.lemma_] = words.get(t.lemma_, True) and slot
-    return tuple(words.items())
+def _row_words(texts: np.ndarray, langs: np.ndarray, mask: np.ndarray, *, slot_values: bool) -> list:
+    """Content words per row (empty set where ``mask`` is False or the language has no rules)."""
+    from omotenashi_research.nlp import SUPPORTED_LANGS
+
+    words: list = [frozenset()] * len(texts)
+    for lang in SUPPORTED_LANGS:
+        pos = np.flatnonzero(mask & (langs == lang))
+        if len(pos):
+            for i, w in zip(pos.tolist(), content_words(list(texts[pos]), lang, slot_values=slot_values),
+                            strict=True):
+                words[i] = w
+    return words
 
 
-def _analyse_en(doc) -> tuple[tuple[str, bool], ...]:
-    stop = _en_stop_words()
-    words: dict[str, bool] = {}
-    for t in doc:
-        lemma = (t.lemma_ or t.text).lower()
-        if lemma in stop or lemma in _EN_LIGHT or t.lower_ in stop:
-            continue
-        slot = bool(t.like_num or _EN_SLOT_VALUE.match(lemma))
-        if not (lemma.isalpha() or t.like_num):
-            continue
-        # Non-alphabetic numbers are content only as slot values (kept when slot_values is True).
-        words[lemma] = words.get(lemma, True) and slot
-    return tuple(words.items())
+def _per_row(fn, texts: np.ndarray, langs: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``fn(text, lang)`` on the rows of ``mask`` in a supported language; False elsewhere."""
+    from omotenashi_research.nlp import SUPPORTED_LANGS
+
+    out = np.zeros(len(texts), dtype=bool)
+    for i in np.flatnonzero(mask & np.isin(langs, SUPPORTED_LANGS)).tolist():
+        t = texts[i]
+        out[i] = isinstance(t, str) and fn(t, langs[i])
+    return out
+
+
+def _dialogue_starts(df: pd.DataFrame) -> np.ndarray:
+    """True where a row (in sorted order) starts a new (corpus, dialogue_id)."""
+    c = df["corpus"].to_numpy(dtype=object)
+    d = df["dialogue_id"].to_numpy(dtype=object)
+    start = np.ones(len(df), dtype=bool)
+    if len(df) > 1:
+        start[1:] = (c[1:] != c[:-1]) | (d[1:] != d[:-1])
+    return start
 
 
 def _check(df: pd.DataFrame, what: str, extra: Sequence[str] = ()) -> None:
@@ -264,9 +260,12 @@ def marker_flags(
         if all(k in features_df.columns for k in _KEYS):
             if features_df.duplicated(_KEYS).any():
                 raise ValueError("features_df: duplicate (corpus, dialogue_id, turn) rows")
-            merged = utterances_df[_KEYS].merge(features_df[[*_KEYS, col]], on=_KEYS, how="left")
-            if merged[col].isna().any():
-                miss = merged.loc[merged[col].isna(), _KEYS].head(5).to_dict("records")
+            merged = utterances_df[_KEYS].merge(
+                features_df[[*_KEYS, col]], on=_KEYS, how="left", indicator=True
+            )
+            absent = (merged["_merge"] != "both").to_numpy()
+            if absent.any():
+                miss = merged.loc[absent, _KEYS].head(5).to_dict("records")
                 raise ValueError(f"features_df lacks rows for utterances {miss}")
             values = merged[col].to_numpy()
         else:
@@ -276,7 +275,9 @@ def marker_flags(
                     "corpus/dialogue_id/turn columns to join on"
                 )
             values = features_df[col].to_numpy()
-        return pd.Series(pd.to_numeric(values) > 0, index=utterances_df.index, name=marker)
+        # NA counts (a language without lexicons) are uninformative: no marker, never an error.
+        found = pd.array(pd.to_numeric(values), dtype="Float64").fillna(0).to_numpy(dtype=float) > 0
+        return pd.Series(found, index=utterances_df.index, name=marker)
     try:
         from omotenashi_research.markers import count_markers, marker_names
     except ImportError as err:  # the engine is optional for these heuristics
@@ -284,7 +285,11 @@ def marker_flags(
             return pd.Series(False, index=utterances_df.index, name=marker)
         raise ValueError(f"no {marker!r} flags: pass features_df or flags (no marker engine)") from err
     out = pd.Series(False, index=utterances_df.index, name=marker)
+    from omotenashi_research.nlp import SUPPORTED_LANGS
+
     for lang, g in utterances_df.groupby("lang", sort=True):
+        if lang not in SUPPORTED_LANGS:
+            continue  # no lexicons: uninformative rows (False)
         if marker not in marker_names(lang):
             if required:
                 raise ValueError(f"{lang!r} lexicons define no marker {marker!r}; pass features_df or flags")
@@ -306,14 +311,6 @@ def _reorder(flags, original: pd.DataFrame, sorted_df: pd.DataFrame) -> np.ndarr
     if arr.shape != (len(original),):
         raise ValueError(f"flags: expected {len(original)} values (one per utterance), got {arr.shape}")
     return pd.Series(arr, index=original.index)[sorted_df.index].to_numpy()
-
-
-def _content_by_row(df: pd.DataFrame, mask: pd.Series, *, slot_values: bool) -> dict:
-    words: dict = {}
-    for lang, g in df[mask].groupby("lang", sort=True):
-        found = content_words(list(g["text"]), lang, slot_values=slot_values)
-        words.update(zip(g.index, found, strict=True))
-    return words
 
 
 def anticipation(
@@ -368,37 +365,42 @@ def anticipation(
     # Positional index: callers' indexes may have duplicate labels.
     utterances_df = utterances_df.reset_index(drop=True)
     df = _sorted(utterances_df)
-    is_agent = df["role"] == "agent"
-    cue_s = marker_flags(df, "anticipation_cue", features_df, _reorder(cue, utterances_df, df))
+    texts, langs = analysis_texts(df)
+    role = df["role"].to_numpy(dtype=object)
+    is_agent = role == "agent"
+    cue_s = marker_flags(df, "anticipation_cue", features_df, _reorder(cue, utterances_df, df)).to_numpy()
     if closing_offer is not None:
-        close_s = marker_flags(df, "closing_offer", None, _reorder(closing_offer, utterances_df, df))
+        given = _reorder(closing_offer, utterances_df, df)
+        close_s = marker_flags(df, "closing_offer", None, given).to_numpy()
     else:
-        close_s = marker_flags(df, "closing_offer", features_df, required=False)
-        generic = df.apply(lambda r: closing_offer_pattern(r["text"], r["lang"]), axis=1).astype(bool)
-        close_s = close_s | generic
-    slot_s = df.apply(lambda r: is_slot_request(r["text"], r["lang"]), axis=1).astype(bool)
-    needs_words = is_agent & cue_s | (df["role"] == "customer")
-    words = _content_by_row(df, needs_words, slot_values=True)
+        close_s = marker_flags(df, "closing_offer", features_df, required=False).to_numpy()
+        close_s = close_s | _per_row(closing_offer_pattern, texts, langs, is_agent)
+    # Only agent rows are reported, so only they are tested (each rule reads one text).
+    slot_s = _per_row(is_slot_request, texts, langs, is_agent)
+    words = _row_words(texts, langs, is_agent & cue_s | (role == "customer"), slot_values=True)
 
-    overlap = pd.Series(np.nan, index=df.index)
-    for _, g in df.groupby(["corpus", "dialogue_id"], sort=False):
-        recent: list[set[str]] = []
-        for idx, role in zip(g.index, g["role"], strict=True):
-            if role == "customer":
-                recent = [*recent, words.get(idx, set())][-window:]
-            elif role == "agent" and idx in words:
-                offered = words[idx]
-                if offered:
-                    asked = set().union(*recent) if recent else set()
-                    overlap[idx] = len(offered & asked) / len(offered)
-    antic = (is_agent & cue_s & ~slot_s & ~close_s & overlap.notna() & (overlap < threshold)).astype("Int64")
-    antic[~is_agent] = pd.NA
+    overlap = np.full(len(df), np.nan)
+    starts = _dialogue_starts(df)
+    recent: list = []
+    for i in range(len(df)):
+        if starts[i]:
+            recent = []
+        if role[i] == "customer":
+            recent = [*recent, words[i]][-window:]
+        elif is_agent[i] and cue_s[i]:
+            offered = words[i]
+            if offered:
+                asked = set().union(*recent) if recent else set()
+                overlap[i] = len(offered & asked) / len(offered)
+    with np.errstate(invalid="ignore"):
+        antic = is_agent & cue_s & ~slot_s & ~close_s & ~np.isnan(overlap) & (overlap < threshold)
     out = df[_KEYS].copy()
     out["anticipation_cue"] = cue_s & is_agent
     out["slot_request"] = slot_s & is_agent
     out["closing_offer"] = close_s & is_agent
     out["anticipation_overlap"] = overlap
-    out["anticipation"] = antic
+    out["anticipation"] = pd.array(np.where(is_agent, antic.astype("int64"), 0), dtype="Int64")
+    out.loc[~is_agent, "anticipation"] = pd.NA
     return out.sort_index().set_axis(orig_index)
 
 
@@ -447,32 +449,31 @@ def dialogue_phase(
     # Positional index: callers' indexes may have duplicate labels.
     utterances_df = utterances_df.reset_index(drop=True)
     df = _sorted(utterances_df)
-    greet = marker_flags(df, "greeting", features_df, required=False) if features_df is not None else None
-    close_m = pd.Series(False, index=df.index)
+    greet = np.zeros(len(df), dtype=bool)
+    close_m = np.zeros(len(df), dtype=bool)
     if features_df is not None:
-        close_m = marker_flags(df, "closing", features_df, required=False) | marker_flags(
-            df, "closing_offer", features_df, required=False)
+        greet = marker_flags(df, "greeting", features_df, required=False).to_numpy()
+        close_m = marker_flags(df, "closing", features_df, required=False).to_numpy() | marker_flags(
+            df, "closing_offer", features_df, required=False).to_numpy()
     if "text" in df.columns and "lang" in df.columns:
-        close_m = close_m | df.apply(
-            lambda r: isinstance(r["text"], str) and closing_offer_pattern(r["text"], r["lang"]), axis=1
-        ).astype(bool)
-    phase = pd.Series("body", index=df.index, dtype=object)
-    position = pd.Series(0.0, index=df.index)
-    for _, g in df.groupby(["corpus", "dialogue_id"], sort=False):
-        n = len(g)
-        n_open = max(1, math.ceil(opening * n))
-        n_close = max(1, math.ceil(closing * n))
-        for i, idx in enumerate(g.index):
-            position[idx] = i / (n - 1) if n > 1 else 0.0
-            first_half = i < n / 2
-            is_open = i < n_open or (first_half and greet is not None and bool(greet[idx]))
-            is_close = i >= n - n_close or (not first_half and bool(close_m[idx]))
-            if is_open and is_close:
-                phase[idx] = "opening" if first_half else "closing"
-            elif is_open:
-                phase[idx] = "opening"
-            elif is_close:
-                phase[idx] = "closing"
+        texts, langs = analysis_texts(df)
+        close_m = close_m | _per_row(closing_offer_pattern, texts, langs, np.ones(len(df), dtype=bool))
+    # Position i within the dialogue and the dialogue's size n, as arrays (rows are sorted).
+    starts = _dialogue_starts(df)
+    group = np.cumsum(starts) - 1
+    first_row = np.flatnonzero(starts)
+    sizes = np.diff(np.append(first_row, len(df)))
+    i = np.arange(len(df)) - first_row[group]
+    n = sizes[group]
+    n_open = np.maximum(1, np.ceil(opening * n)).astype(np.int64)
+    n_close = np.maximum(1, np.ceil(closing * n)).astype(np.int64)
+    first_half = i < n / 2
+    is_open = (i < n_open) | (first_half & greet)
+    is_close = (i >= n - n_close) | (~first_half & close_m)
+    phase = np.where(is_open & is_close, np.where(first_half, "opening", "closing"),
+                     np.where(is_open, "opening", np.where(is_close, "closing", "body"))).astype(object)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        position = np.where(n > 1, i / np.maximum(n - 1, 1), 0.0)
     out = df[_KEYS].copy()
     out["position"] = position
     out["phase"] = phase
@@ -524,32 +525,36 @@ def personalization(
     # Positional index: callers' indexes may have duplicate labels.
     utterances_df = utterances_df.reset_index(drop=True)
     df = _sorted(utterances_df)
-    is_agent = df["role"] == "agent"
-    cue_s = marker_flags(df, "personalization_cue", features_df, _reorder(cue, utterances_df, df))
-    words = _content_by_row(df, df["role"].isin(["agent", "customer"]), slot_values=False)
-    n_shared = pd.Series(np.nan, index=df.index)
-    shared_txt = pd.Series("", index=df.index, dtype=object)
-    for _, g in df.groupby(["corpus", "dialogue_id"], sort=False):
-        recent: list[set[str]] = []
-        agent_said: set[str] = set()
-        introduced_by_agent: set[str] = set()
-        for idx, role in zip(g.index, g["role"], strict=True):
-            w = words.get(idx, set())
-            if role == "customer":
-                # A word the agent said first is the agent's, not the customer's situation.
-                introduced_by_agent |= w & agent_said
-                recent = [*recent, w] if window is None else [*recent, w][-window:]
-            elif role == "agent":
-                situation = (set().union(*recent) if recent else set()) - introduced_by_agent
-                shared = w & situation
-                n_shared[idx] = len(shared)
-                shared_txt[idx] = " ".join(sorted(shared))
-                agent_said |= w
-    pers = (is_agent & cue_s & (n_shared.fillna(0) >= min_overlap)).astype("Int64")
-    pers[~is_agent] = pd.NA
+    texts, langs = analysis_texts(df)
+    role = df["role"].to_numpy(dtype=object)
+    is_agent = role == "agent"
+    cue_s = marker_flags(df, "personalization_cue", features_df, _reorder(cue, utterances_df, df)).to_numpy()
+    words = _row_words(texts, langs, np.isin(role, ["agent", "customer"]), slot_values=False)
+    n_shared = np.full(len(df), np.nan)
+    shared_txt = np.full(len(df), "", dtype=object)
+    starts = _dialogue_starts(df)
+    recent: list = []
+    agent_said: set[str] = set()
+    introduced_by_agent: set[str] = set()
+    for i in range(len(df)):
+        if starts[i]:
+            recent, agent_said, introduced_by_agent = [], set(), set()
+        w = words[i]
+        if role[i] == "customer":
+            # A word the agent said first is the agent's, not the customer's situation.
+            introduced_by_agent |= w & agent_said
+            recent = [*recent, w] if window is None else [*recent, w][-window:]
+        elif is_agent[i]:
+            situation = (set().union(*recent) if recent else set()) - introduced_by_agent
+            shared = w & situation
+            n_shared[i] = len(shared)
+            shared_txt[i] = " ".join(sorted(shared))
+            agent_said |= w
+    pers = is_agent & cue_s & (np.nan_to_num(n_shared, nan=0.0) >= min_overlap)
     out = df[_KEYS].copy()
     out["personalization_cue"] = cue_s & is_agent
     out["personalization_overlap"] = n_shared
     out["personalization_words"] = shared_txt
-    out["personalization"] = pers
+    out["personalization"] = pd.array(pers.astype("int64"), dtype="Int64")
+    out.loc[~is_agent, "personalization"] = pd.NA
     return out.sort_index().set_axis(orig_index)

@@ -26,6 +26,12 @@ Columns of :func:`dialogue_features` (agent = rows with ``role == "agent"``):
 
 Rates are NaN (not 0) for a dialogue without agent turns or agent tokens: there was no
 opportunity, which is different from no occurrence.
+
+Rows in a language without lexicons (e.g. MAIA's German/Portuguese customer turns) have NA
+counts and never break the table: context features, lexical diversity and customer sentiment
+read such a row from its English side (``text_alt``/``lang_alt``) when the table has one, and
+otherwise treat it as uninformative (no content words, no sentiment score); see
+:func:`omotenashi_research.context.analysis_texts`.
 """
 
 from __future__ import annotations
@@ -40,17 +46,20 @@ __all__ = ["dialogue_features"]
 _KEYS = ["corpus", "dialogue_id", "turn"]
 
 
-def _features_for(utterances_df: pd.DataFrame, features_df: pd.DataFrame | None) -> pd.DataFrame:
-    """Return ``n_tokens`` and the ``m_*`` columns aligned row by row with ``utterances_df``."""
+def _features_for(
+    utterances_df: pd.DataFrame, features_df: pd.DataFrame | None, record: list[str] | None = None
+) -> pd.DataFrame:
+    """Return ``n_tokens`` and the ``m_*`` columns aligned row by row with ``utterances_df``.
+
+    Counts may be NA only on rows in a language without lexicons (as ``extract_features`` gives
+    them); ``record``: token analyses the later stages reuse (see :mod:`omotenashi_research.tokens`).
+    """
+    from omotenashi_research.nlp import SUPPORTED_LANGS
+
     if features_df is None:
-        try:
-            from omotenashi_research.features import extract_features
-        except ImportError as err:
-            raise ValueError(
-                "dialogue_features needs features_df (one row per utterance with n_tokens and m_<marker> "
-                "columns): omotenashi_research.features.extract_features is not available"
-            ) from err
-        features_df = extract_features(utterances_df)
+        from omotenashi_research.features import _extract
+
+        features_df = _extract(utterances_df, record=record or [])
     if not isinstance(features_df, pd.DataFrame):
         raise TypeError(f"features_df: expected a pandas DataFrame, got {type(features_df).__name__}")
     cols = [c for c in features_df.columns if c == "n_tokens" or c.startswith("m_")]
@@ -76,24 +85,15 @@ def _features_for(utterances_df: pd.DataFrame, features_df: pd.DataFrame | None)
             )
         out = features_df[cols].reset_index(drop=True)
     out = out.set_axis(utterances_df.index)
+    supported = utterances_df["lang"].isin(SUPPORTED_LANGS)
     for c in cols:
-        num = pd.to_numeric(out[c], errors="coerce")
-        bad = num.isna() | (num < 0)
+        num = pd.to_numeric(out[c], errors="coerce").astype("float64")
+        bad = (num.isna() & supported) | (num < 0)
         if bad.any():
             i = bad.idxmax()
             raise ValueError(f"features_df: row {i}: column {c!r} must be a count >= 0, got {out.at[i, c]!r}")
         out[c] = num
     return out
-
-
-def _agent_tokens(texts: list[str], lang: str) -> list[str]:
-    from omotenashi_research.nlp import get_pipeline
-
-    nlp = get_pipeline(lang)
-    tokens: list[str] = []
-    for doc in nlp.tokenizer.pipe(texts, batch_size=1000):
-        tokens.extend(t.lower_ for t in doc if not (t.is_space or t.is_punct))
-    return tokens
 
 
 def dialogue_features(
@@ -147,9 +147,12 @@ def dialogue_features(
     >>> out[["dialogue_id", "n_agent_turns", "m_apology_per_turn", "m_apology_per_100tok"]].values.tolist()
     [['d1', 1, 1.0, 12.5], ['d2', 1, 0.0, 0.0]]
     """
-    from omotenashi_research.context import anticipation, personalization
+    from omotenashi_research.context import analysis_texts, anticipation, personalization
+    from omotenashi_research.nlp import SUPPORTED_LANGS
     from omotenashi_research.scripted import lexical_diversity, scriptedness
-    from omotenashi_research.sentiment import sentiment_trajectory
+    from omotenashi_research.sentiment import METHODS, sentiment_trajectory
+    from omotenashi_research.sentiment import sentiment as score_texts
+    from omotenashi_research.tokens import analyses
 
     if not isinstance(utterances_df, pd.DataFrame):
         raise TypeError(f"expected a pandas DataFrame, got {type(utterances_df).__name__}")
@@ -157,7 +160,8 @@ def dialogue_features(
     if lang is not None:
         utt = utt.assign(lang=lang)
     validate_utterances(utt, source=source)
-    feats = _features_for(utt, features_df)
+    # One tokenisation per text: counting markers records what the later stages need.
+    feats = _features_for(utt, features_df, ["content", "lower", *(["sentiment"] if sentiment else [])])
     # The features table is authoritative for counts the utterance table may also carry.
     utt = pd.concat([utt.drop(columns=[c for c in feats.columns if c in utt.columns]), feats], axis=1)
     utt = utt.sort_values(_KEYS, kind="mergesort")
@@ -199,11 +203,24 @@ def dialogue_features(
     scr = scriptedness(utt, min_dialogues=min_dialogues, role="agent", level="dialogue")
     out["scripted_share"] = scr.set_index(keys)["scripted_share"]
 
+    texts, langs = analysis_texts(utt)
+    lowered = np.empty(len(utt), dtype=object)
+    lowered[:] = [()] * len(utt)
+    agent_pos = np.flatnonzero(is_agent.to_numpy())
+    for lg in SUPPORTED_LANGS:
+        pos = agent_pos[langs[agent_pos] == lg]
+        if len(pos):
+            lowered[pos] = analyses(list(texts[pos]), lg, "lower")
     mattr, mtld = {}, {}
-    for key, g in agent.groupby(keys, sort=True):
+    agent_keys = list(zip(utt["corpus"].to_numpy()[agent_pos], utt["dialogue_id"].to_numpy()[agent_pos],
+                          strict=True))
+    by_dialogue: dict = {}
+    for key, lg, toks in zip(agent_keys, langs[agent_pos], lowered[agent_pos], strict=True):
+        by_dialogue.setdefault(key, []).append((str(lg), toks))
+    for key, parts in by_dialogue.items():
         tokens: list[str] = []
-        for lg, part in g.groupby("lang", sort=True):
-            tokens.extend(_agent_tokens(list(part["text"]), lg))
+        for _, toks in sorted(parts, key=lambda p: p[0]):  # stable: by language, then turn
+            tokens.extend(toks)
         mattr[key] = lexical_diversity(tokens, "mattr", window=lexdiv_window)
         mtld[key] = lexical_diversity(tokens, "mtld")
     out["agent_mattr"] = pd.Series(mattr, dtype=float)
@@ -211,7 +228,17 @@ def dialogue_features(
 
     sent_cols = ["cust_sent_first", "cust_sent_last", "cust_sent_delta", "cust_sent_min", "cust_sent_slope"]
     if sentiment:
-        traj = sentiment_trajectory(utt, role="customer").set_index(keys)
+        if "sentiment" in utt.columns:  # precomputed scores win, as in sentiment_trajectory
+            scored = utt
+        else:
+            # Rows without a sentiment method are read from their English side when the table
+            # has one (analysis_texts), else left unscored (NaN).
+            scores = np.full(len(utt), np.nan)
+            cust = (utt["role"] == "customer").to_numpy() & np.isin(langs, list(METHODS))
+            if cust.any():
+                scores[cust] = score_texts(list(texts[cust]), list(langs[cust]))["sentiment"].to_numpy()
+            scored = utt.assign(sentiment=scores)
+        traj = sentiment_trajectory(scored, role="customer").set_index(keys)
         for c in sent_cols:
             out[c] = traj[c.removeprefix("cust_sent_")]
     else:

@@ -47,7 +47,6 @@ from omotenashi_research.schema import validate_utterances
 __all__ = [
     "KEY_COLUMNS",
     "extract_features",
-    "extract_features_dask",
     "feature_columns",
     "iter_features",
     "rates",
@@ -71,16 +70,12 @@ def feature_columns() -> list[str]:
     return [f"m_{m}" for m in names]
 
 
-def _empty(index: pd.Index, columns: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame({c: pd.array([pd.NA] * len(index), dtype="Int64") for c in columns}, index=index)
-
-
 def _count_lang(
-    texts: pd.Series, lang: str, *, batch_size: int, n_process: int, progress: bool | None
-) -> pd.DataFrame:
+    texts: list[str], lang: str, *, batch_size: int, n_process: int, progress: bool | None, on_tokens=None
+) -> tuple[np.ndarray, np.ndarray]:
     matcher = get_matcher(lang)
     ntok_parts, count_parts = [], []
-    parts = iter_count_arrays(texts.tolist(), lang, batch_size=batch_size, n_process=n_process)
+    parts = iter_count_arrays(texts, lang, batch_size=batch_size, n_process=n_process, on_tokens=on_tokens)
     if progress is None:
         progress = len(texts) > 5000
     if progress:
@@ -93,9 +88,7 @@ def _count_lang(
     n_markers = len(matcher.markers)
     ntok = np.concatenate(ntok_parts) if ntok_parts else np.zeros(0, dtype=np.int64)
     counts = np.concatenate(count_parts) if count_parts else np.zeros((0, n_markers), dtype=np.int64)
-    out = pd.DataFrame(counts, index=texts.index, columns=[f"m_{m}" for m in matcher.markers]).astype("Int64")
-    out.insert(0, "n_tokens", pd.array(ntok, dtype="Int64"))
-    return out
+    return ntok, counts
 
 
 def extract_features(
@@ -110,6 +103,11 @@ def extract_features(
 ) -> pd.DataFrame:
     """Token and marker counts for every utterance.
 
+    Rows are processed by position, so repeated index labels (e.g. ``pd.concat`` of two loader
+    outputs) are safe; the result carries the caller's index. Each text is normalised
+    (:mod:`omotenashi_research.text`) and tokenised once; with ``context=True`` the context
+    features reuse those tokens (:mod:`omotenashi_research.tokens`).
+
     Parameters
     ----------
     utterances : pandas.DataFrame
@@ -121,7 +119,10 @@ def extract_features(
     progress : bool, optional
         Progress bar; default only for more than 5,000 texts of a language.
     context : bool
-        Also add dialogue-context features from ``omotenashi_research.context``.
+        Also add dialogue-context features from ``omotenashi_research.context``. Rows in a
+        language without lexicons have NA counts; context rules read them from their English side
+        (``text_alt``/``lang_alt``, e.g. MAIA) when the table has one, else treat them as
+        uninformative (:func:`omotenashi_research.context.analysis_texts`).
     source : str, optional
         Name of the data, used in validation errors.
 
@@ -135,6 +136,13 @@ def extract_features(
     TranscriptValidationError
         When ``utterances`` breaks the schema (names rows and problems).
 
+    Warns
+    -----
+    UserWarning
+        For rows in languages without lexicons, and for rows whose script contradicts their
+        ``lang`` (:func:`omotenashi_research.text.script_mismatch`: e.g. Japanese text labelled
+        ``en``, which would get 0 markers), naming how many and the first row labels.
+
     Examples
     --------
     >>> import pandas as pd
@@ -145,30 +153,76 @@ def extract_features(
     >>> extract_features(utt)[["turn", "n_tokens", "m_apology", "m_knowledge_gap"]].to_dict("list")
     {'turn': [0, 1], 'n_tokens': [4, 7], 'm_apology': [0, 1], 'm_knowledge_gap': [0, 1]}
     """
+    return _extract(utterances, markers=markers, batch_size=batch_size, n_process=n_process,
+                    progress=progress, context=context, source=source)
+
+
+def _extract(
+    utterances: pd.DataFrame,
+    *,
+    markers: bool = True,
+    batch_size: int = 1000,
+    n_process: int = 1,
+    progress: bool | None = None,
+    context: bool = False,
+    source: str | None = None,
+    record: Sequence[str] = (),
+) -> pd.DataFrame:
+    """:func:`extract_features`; ``record``: token analyses to keep for later stages (tokens.KINDS)."""
+    from omotenashi_research.text import script_mismatch
+    from omotenashi_research.tokens import recorder
+
     validate_utterances(utterances, source=source)
-    out = utterances.loc[:, list(KEY_COLUMNS)].copy()
+    n = len(utterances)
+    out = pd.DataFrame({c: utterances[c].to_numpy() for c in KEY_COLUMNS})
     out["turn"] = out["turn"].astype("int64")
     cols = ["n_tokens", *(feature_columns() if markers else [])]
-    feats = _empty(out.index, cols)
-    unsupported = sorted(set(out["lang"]) - set(SUPPORTED_LANGS))
-    if unsupported:
-        n = int((~out["lang"].isin(SUPPORTED_LANGS)).sum())
+    col_of = {c: j for j, c in enumerate(cols)}
+    values = np.zeros((n, len(cols)), dtype=np.int64)
+    missing = np.ones((n, len(cols)), dtype=bool)  # NA until counted (unsupported languages stay NA)
+    langs = utterances["lang"].to_numpy(dtype=object)
+    texts = utterances["text"].to_numpy(dtype=object)
+    where = f" in {source}" if source else ""
+    unsupported = ~np.isin(langs, SUPPORTED_LANGS)
+    if unsupported.any():
+        names = sorted({str(v) for v in langs[unsupported]})
         warnings.warn(
-            f"{n} utterances in languages without lexicons {unsupported}"
-            f"{' in ' + source if source else ''}: their features are NA (supported: {SUPPORTED_LANGS})",
+            f"{int(unsupported.sum())} utterances in languages without lexicons {names}{where}: their "
+            f"features are NA (supported: {SUPPORTED_LANGS})",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
+    odd = script_mismatch(list(texts), list(langs))
+    if odd.any():
+        first = utterances.index[odd][:5].tolist()
+        warnings.warn(
+            f"{int(odd.sum())} utterances{where} are written in a script that contradicts their lang "
+            f"(e.g. Japanese text labelled 'en'), rows {first}: their markers will be missed; "
+            "check the lang column",
+            UserWarning,
+            stacklevel=3,
+        )
+    need = list(record) + (["content"] if context else [])
     for lang in SUPPORTED_LANGS:
-        rows = out.index[out["lang"] == lang]
-        if not len(rows):
+        pos = np.flatnonzero(langs == lang)
+        if not len(pos):
             continue
-        texts = utterances.loc[rows, "text"]
-        counted = _count_lang(texts, lang, batch_size=batch_size, n_process=n_process, progress=progress)
-        keep = [c for c in counted.columns if c in feats.columns]
-        feats.loc[rows, cols] = 0  # markers of the other language: 0 (module docstring)
-        feats.loc[rows, keep] = counted[keep]
-    out = pd.concat([out, feats.astype("Int64")], axis=1)
+        hook = recorder(lang, need) if need else None
+        ntok, counts = _count_lang(
+            texts[pos].tolist(), lang, batch_size=batch_size, n_process=n_process, progress=progress,
+            on_tokens=hook,
+        )
+        missing[pos, :] = False  # markers of the other language: 0 (module docstring)
+        values[pos, 0] = ntok
+        if markers:
+            names = get_matcher(lang).markers
+            src = [k for k, m in enumerate(names) if f"m_{m}" in col_of]
+            dst = [col_of[f"m_{names[k]}"] for k in src]
+            values[np.ix_(pos, dst)] = counts[:, src]
+    feats = pd.DataFrame(
+        {c: pd.arrays.IntegerArray(values[:, j].copy(), missing[:, j].copy()) for j, c in enumerate(cols)}
+    )
+    out = pd.concat([out, feats], axis=1).set_axis(utterances.index)
     if context:
         out = _add_context(utterances, out)
     return out
@@ -194,8 +248,49 @@ def _add_context(utterances: pd.DataFrame, features: pd.DataFrame) -> pd.DataFra
         col = compute()
         if not col.index.equals(out.index):
             raise ValueError(f"context feature {name!r} is not aligned with the utterances")
-        out[name] = col
+        out[name] = col.array  # positional: the index may repeat labels
     return out
+
+
+def _dialogue_chunks(df: pd.DataFrame, chunksize: int) -> Iterator[pd.DataFrame]:
+    """Chunks of about ``chunksize`` rows holding whole dialogues (a dialogue is never split)."""
+    if not len(df):
+        return
+    code = df.groupby(["corpus", "dialogue_id"], sort=False, dropna=False).ngroup().to_numpy()
+    order = np.argsort(code, kind="stable")  # identity when dialogues are contiguous (loaders)
+    code = code[order]
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    cut, begin = [], 0
+    for s in starts[1:].tolist():
+        if s - begin >= chunksize:
+            cut.append(s)
+            begin = s
+    for a, b in zip([0, *cut], [*cut, len(df)], strict=True):
+        yield df.iloc[order[a:b]]
+
+
+def _whole_dialogues(chunks: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """Re-cut a stream of chunks so that a dialogue running across a chunk boundary stays whole.
+
+    The rows of the last dialogue of each chunk are held back and prepended to the next chunk
+    (dialogues must be contiguous in the stream, as loaders write them).
+    """
+    carry: pd.DataFrame | None = None
+    for i, chunk in enumerate(chunks):
+        if not isinstance(chunk, pd.DataFrame):
+            raise TypeError(f"chunk {i} is a {type(chunk).__name__}, expected a pandas DataFrame")
+        if carry is not None and len(carry):
+            chunk = pd.concat([carry, chunk])
+        if not len(chunk):
+            continue
+        c = chunk["corpus"].to_numpy(dtype=object)
+        d = chunk["dialogue_id"].to_numpy(dtype=object)
+        last = (c == c[-1]) & (d == d[-1])
+        carry = chunk[last]
+        if (~last).any():
+            yield chunk[~last]
+    if carry is not None and len(carry):
+        yield carry
 
 
 def iter_features(
@@ -209,10 +304,15 @@ def iter_features(
     Parameters
     ----------
     utterances : pandas.DataFrame or iterable of DataFrame
-        One table (processed ``chunksize`` rows at a time) or an iterator of chunks (e.g.
-        a loader's chunked reader). Chunks are processed as given.
+        One table, processed about ``chunksize`` rows at a time in chunks of whole dialogues
+        (a dialogue is never split, so context features equal the one-call result; when a
+        dialogue's rows are not contiguous, its rows are gathered into one chunk), or an iterator
+        of chunks (e.g. a loader's chunked reader), processed as given — except with
+        ``context=True``, where a dialogue running across a chunk boundary is carried into the
+        next chunk (dialogues must be contiguous in the stream).
     chunksize : int
-        Rows per chunk when ``utterances`` is one DataFrame.
+        Rows per chunk when ``utterances`` is one DataFrame (a chunk ends at the first dialogue
+        boundary at or after ``chunksize`` rows).
     **kwargs
         Passed to :func:`extract_features` (``markers``, ``batch_size``, ...).
 
@@ -233,9 +333,9 @@ def iter_features(
     if chunksize < 1:
         raise ValueError(f"chunksize must be >= 1, got {chunksize}")
     if isinstance(utterances, pd.DataFrame):
-        chunks: Iterable[pd.DataFrame] = (
-            utterances.iloc[i : i + chunksize] for i in range(0, len(utterances), chunksize)
-        )
+        chunks: Iterable[pd.DataFrame] = _dialogue_chunks(utterances, chunksize)
+    elif kwargs.get("context"):
+        chunks = _whole_dialogues(utterances)
     else:
         chunks = utterances
     for i, chunk in enumerate(chunks):
@@ -243,38 +343,6 @@ def iter_features(
             raise TypeError(f"chunk {i} is a {type(chunk).__name__}, expected a pandas DataFrame")
         kwargs.setdefault("progress", False)
         yield extract_features(chunk, source=kwargs.pop("source", None) or f"chunk {i}", **kwargs)
-
-
-def extract_features_dask(utterances, **kwargs):
-    """Scale :func:`extract_features` out over the partitions of a Dask DataFrame.
-
-    Each partition is processed independently (spaCy pipelines load once per worker), so
-    memory per worker is bounded by the partition size; the result is a lazy Dask DataFrame
-    with the same partitions. Context features (``context=True``) need whole dialogues in one
-    partition: partition by dialogue (e.g. ``ddf.set_index("dialogue_id")`` or reading one file
-    per set of dialogues) before asking for them.
-
-    Parameters
-    ----------
-    utterances : dask.dataframe.DataFrame
-        Utterance table split into partitions.
-    **kwargs
-        Passed to :func:`extract_features` (``progress`` defaults to False).
-
-    Examples
-    --------
-    >>> import dask.dataframe as dd
-    >>> from omotenashi_research.datasets import load_sample
-    >>> from omotenashi_research.features import extract_features_dask
-    >>> ddf = dd.from_pandas(load_sample(), npartitions=4)
-    >>> feats = extract_features_dask(ddf).compute(scheduler="synchronous")
-    >>> len(feats), int(feats["m_gratitude"].sum()) > 0
-    (279, True)
-    """
-    kwargs.setdefault("progress", False)
-    head = utterances.head(1, npartitions=-1)
-    meta = extract_features(head, **kwargs).iloc[0:0]
-    return utterances.map_partitions(extract_features, meta=meta, **kwargs)
 
 
 def rates(

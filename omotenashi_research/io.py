@@ -13,7 +13,6 @@ codes, rating ranges) is checked by :data:`omotenashi_research.schema.UTTERANCE_
 
 from __future__ import annotations
 
-import bisect
 import csv
 import io
 import json
@@ -27,7 +26,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from omotenashi_research.errors import TranscriptValidationError
+from omotenashi_research._decoding import _bad_lines, _decode
+from omotenashi_research.errors import TranscriptValidationError, shorten
 from omotenashi_research.schema import ROLES, UTTERANCE_COLUMNS, validate_utterances
 
 __all__ = ["FORMATS", "read_transcripts", "write_transcripts"]
@@ -37,6 +37,8 @@ _DELIMITERS = {"csv": ",", "tsv": "\t"}
 _RATINGS = ("sat_turn", "sat_dialogue")
 _INT_RE = re.compile(r"\s*[+-]?\d+(\.0*)?\s*")
 _FAILURE_COLUMNS = ["source", "row", "column", "problem", "value"]
+# ``turn`` is stored as int64: a larger integer would wrap around silently.
+_INT64 = np.iinfo(np.int64)
 
 
 class _Issues:
@@ -49,7 +51,7 @@ class _Issues:
         self.unparsed: set[Any] = set()
 
     def add(self, row: Any, column: str | None, problem: str, value: Any = None) -> None:
-        self.rows.append((row, column, problem, value))
+        self.rows.append((row, column, problem, shorten(value)))
 
     def frame(self) -> pd.DataFrame:
         out = pd.DataFrame(self.rows, columns=_FAILURE_COLUMNS[1:], dtype=object)
@@ -67,56 +69,6 @@ def _is_na(v: Any) -> bool:
     return v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and math.isnan(v))
 
 
-# --------------------------------------------------------------------------------------------- decoding
-
-
-def _decode(data: bytes, encoding: str) -> tuple[str, list[tuple[int, int]]]:
-    """Decode, replacing each undecodable byte run by U+FFFD; return the text and (char pos, byte offset)."""
-    parts: list[str] = []
-    bad: list[tuple[int, int]] = []
-    pos = 0
-    n_chars = 0
-    while True:
-        try:
-            chunk = data[pos:].decode(encoding)
-        except UnicodeDecodeError as err:
-            good = data[pos : pos + err.start].decode(encoding)
-            parts.append(good)
-            n_chars += len(good)
-            bad.append((n_chars, pos + err.start))
-            parts.append("\ufffd")
-            n_chars += 1
-            pos += max(err.end, err.start + 1)
-            continue
-        parts.append(chunk)
-        break
-    text = "".join(parts)
-    # A UTF-8 byte-order mark would otherwise end up in the first column name.
-    if text.startswith("\ufeff"):
-        text = text[1:]
-        bad = [(c - 1, b) for c, b in bad]
-    return text, bad
-
-
-def _line_starts(text: str) -> list[int]:
-    """Character offsets where each line starts, split exactly as ``csv`` splits lines (\\n, \\r\\n, \\r)."""
-    starts = [0]
-    for line in io.StringIO(text, newline=""):
-        starts.append(starts[-1] + len(line))
-    return starts
-
-
-def _bad_lines(text: str, bad: list[tuple[int, int]]) -> dict[int, int]:
-    """1-based line number -> byte offset of the first undecodable byte on it."""
-    if not bad:
-        return {}
-    starts = _line_starts(text)
-    out: dict[int, int] = {}
-    for char_pos, byte_off in bad:
-        out.setdefault(bisect.bisect_right(starts, char_pos), byte_off)
-    return out
-
-
 # ---------------------------------------------------------------------------------------------- parsing
 
 
@@ -125,6 +77,16 @@ def _parse_delimited(
 ) -> pd.DataFrame:
     # strict=True: an unterminated quote would otherwise swallow the rest of the file without a word.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    # csv's default field limit (131,072 characters) would reject the whole file for one long text; no
+    # field can be longer than the file, so that is the limit while this file is read.
+    old_limit = csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    try:
+        return _parse_records(reader, bad_lines, issues, encoding)
+    finally:
+        csv.field_size_limit(old_limit)
+
+
+def _parse_records(reader, bad_lines: dict[int, int], issues: _Issues, encoding: str) -> pd.DataFrame:
     header: list[str] | None = None
     rows: list[list[str | None]] = []
     lines: list[int] = []
@@ -182,12 +144,17 @@ def _parse_jsonl(text: str, bad_lines: dict[int, int], issues: _Issues, encoding
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as err:
-            issues.add(number, None, f"malformed JSON: {err.msg} (column {err.colno})", line.strip()[:80])
+            issues.add(number, None, f"malformed JSON: {err.msg} (column {err.colno})", line.strip())
+            issues.unparsed.add(number)
+            records.append({})
+            continue
+        except RecursionError:
+            issues.add(number, None, "malformed JSON: nested too deeply to read", line.strip())
             issues.unparsed.add(number)
             records.append({})
             continue
         if not isinstance(obj, dict):
-            issues.add(number, None, f"not a JSON object but a {type(obj).__name__}", line.strip()[:80])
+            issues.add(number, None, f"not a JSON object but a {type(obj).__name__}", line.strip())
             issues.unparsed.add(number)
             records.append({})
             continue
@@ -204,8 +171,12 @@ def _read_source(
     if isinstance(source, pd.DataFrame):
         issues = _Issues("DataFrame")
         df = source.copy()
-        if not df.index.is_unique:
-            # Index labels name rows in errors: they must be unique, else use positions.
+        if isinstance(df.index, pd.MultiIndex):
+            # A tuple per row names the row as well as a label does, and keeps isin/map one-dimensional.
+            df.index = pd.Index(df.index.to_flat_index(), tupleize_cols=False)
+        if not df.index.is_unique or df.index.hasnans:
+            # Index labels name rows in errors: they must be unique and not NA (a NaN label cannot be
+            # told apart from "no row", so its failures were lost), else use positions.
             df = df.reset_index(drop=True)
         df = df.astype(object)
         return df, issues, "DataFrame", "user", None
@@ -229,9 +200,20 @@ def _read_source(
         df = _parse_jsonl(text, bad_lines, issues, encoding)
         if len(df) == 0:
             raise issues.fail(None, None, "the file is empty (no JSON lines)")
+        _hint_encoding(issues, len(bad_lines), len(df), encoding)
         return df, issues, name, path.stem, None
     df = _parse_delimited(text, _DELIMITERS[fmt], bad_lines, issues, encoding)
+    _hint_encoding(issues, len(bad_lines), len(df) + 1, encoding)
     return df, issues, name, path.stem, 1
+
+
+def _hint_encoding(issues: _Issues, n_bad: int, n_lines: int, encoding: str) -> None:
+    """When most lines fail to decode, the file is in another encoding: say so on each such problem."""
+    if n_bad < 2 or n_bad * 2 < n_lines:
+        return
+    hint = (f"; most lines fail to decode, so the file is probably not {encoding}: pass the right "
+            "encoding= (Japanese Windows files are often 'cp932' / 'shift_jis')")
+    issues.rows = [(r, c, p + hint if p.startswith("undecodable") else p, v) for r, c, p, v in issues.rows]
 
 
 # ------------------------------------------------------------------------------------------- normalising
@@ -242,6 +224,12 @@ def _rename(
 ) -> pd.DataFrame:
     if not columns:
         return df
+    targets = list(columns.values())
+    twice = sorted({t for t in targets if targets.count(t) > 1})
+    if twice:
+        sources = {t: [u for u, v in columns.items() if v == t] for t in twice}
+        raise issues.fail(header_row, None, f"columns= maps several input columns to one name: {sources}; "
+                          "map only one of them")
     for user, schema_name in columns.items():
         if user not in df.columns:
             hint = ""
@@ -261,12 +249,15 @@ def _to_int(v: Any) -> int | None:
     if isinstance(v, (bool, np.bool_)):
         return None
     if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)) and math.isfinite(v) and float(v).is_integer():
-        return int(v)
-    if isinstance(v, str) and _INT_RE.fullmatch(v):
-        return int(float(v)) if "." in v else int(v)
-    return None
+        out = int(v)
+    elif isinstance(v, (float, np.floating)) and math.isfinite(v) and float(v).is_integer():
+        out = int(v)
+    elif isinstance(v, str) and _INT_RE.fullmatch(v):
+        # int(float("9223372036854775808.0")) would round: parse the digits before the point instead.
+        out = int(v.strip().split(".")[0])
+    else:
+        return None
+    return out
 
 
 def _to_float(v: Any) -> float | None:
@@ -291,6 +282,9 @@ def _coerce(df: pd.DataFrame, issues: _Issues) -> pd.DataFrame:
         t = None if _is_na(v) else _to_int(v)
         if t is None:
             issues.add(row, "turn", "missing turn" if _is_na(v) else "turn is not an integer", v)
+            turns.append(v)
+        elif not _INT64.min <= t <= _INT64.max:
+            issues.add(row, "turn", f"turn is too large (at most {_INT64.max})", v)
             turns.append(v)
         else:
             turns.append(t)
@@ -350,6 +344,16 @@ def _by_row(failures: pd.DataFrame) -> pd.DataFrame:
     except TypeError:  # DataFrame index labels of mixed types: keep the order found
         return failures.reset_index(drop=True)
     return failures.iloc[order].reset_index(drop=True)
+
+
+def _joined_reasons(rows: pd.Series, reasons: pd.Series) -> pd.Series:
+    """Row label -> ``"; "``-joined reasons, in order found (a dict, not groupby: one wrongly encoded
+    file can give a problem on each of 100,000 rows, and a Python-level groupby-agg is slow there)."""
+    joined: dict[Any, list[str]] = {}
+    for row, reason in zip(rows, reasons, strict=True):
+        joined.setdefault(row, []).append(reason)
+    return pd.Series(["; ".join(v) for v in joined.values()], dtype=object,
+                     index=pd.Index(list(joined), dtype=object, tupleize_cols=False))
 
 
 def _ordered(columns: pd.Index) -> list:
@@ -515,10 +519,8 @@ def read_transcripts(
             raise TranscriptValidationError(failures, _where(name))
         return _finish(df)
 
-    reasons = (
-        failures.assign(reason=failures["column"].fillna("row").astype(str) + ": " + failures["problem"])
-        .groupby("row", sort=False)["reason"]
-        .agg("; ".join)
+    reasons = _joined_reasons(
+        failures["row"], failures["column"].fillna("row").astype(str) + ": " + failures["problem"]
     )
     bad = df.index.isin(reasons.index)
     quarantine = df.loc[bad, _ordered(df.columns)].copy()
@@ -544,7 +546,14 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def write_transcripts(df: pd.DataFrame, path: str | os.PathLike, *, validate: bool = True) -> Path:
+def write_transcripts(
+    df: pd.DataFrame,
+    path: str | os.PathLike,
+    *,
+    validate: bool = True,
+    redact: bool | Mapping[str, Any] = False,
+    formulas: Literal["keep", "escape"] = "keep",
+) -> Path:
     """Write an utterance table to CSV/TSV or JSONL (by the suffix), readable by :func:`read_transcripts`.
 
     Parameters
@@ -555,6 +564,14 @@ def write_transcripts(df: pd.DataFrame, path: str | os.PathLike, *, validate: bo
         Target file; ``.csv``, ``.tsv``/``.tab`` or ``.jsonl``/``.ndjson``. Written as UTF-8.
     validate : bool
         Check ``df`` against the schema first (raises :class:`TranscriptValidationError`).
+    redact : bool or mapping
+        Replace personal data by placeholders before writing (:func:`omotenashi_research.redact.redact`);
+        a mapping is passed as its keyword arguments, e.g. ``{"names": ["Sato"], "ner": True}``. Call
+        ``redact()`` yourself to also get the report of what was replaced.
+    formulas : {"keep", "escape"}
+        ``"escape"``: CSV/TSV text cells starting with ``= + - @`` (or tab / CR) get a leading ``'`` so
+        spreadsheets do not run them as formulas (:func:`omotenashi_research.redact.neutralize_formulas`);
+        use it for files people will open in Excel. ``"keep"`` writes text as is (exact round trip).
 
     Returns
     -------
@@ -585,6 +602,16 @@ def write_transcripts(df: pd.DataFrame, path: str | os.PathLike, *, validate: bo
                          f"(known suffixes: {sorted(FORMATS)})")
     if validate:
         validate_utterances(df, source="DataFrame")
+    if formulas not in ("keep", "escape"):
+        raise ValueError(f"formulas must be 'keep' or 'escape', got {formulas!r}")
+    if redact is not False:
+        from omotenashi_research import redact as _redact  # imported here: NER models load lazily
+
+        df = _redact.redact(df, **({} if redact is True else dict(redact)))[0]
+    if formulas == "escape" and fmt != "jsonl":
+        from omotenashi_research.redact import neutralize_formulas
+
+        df = neutralize_formulas(df)
     records = [[_plain(v) for v in row] for row in df.itertuples(index=False, name=None)]
     cols = [str(c) for c in df.columns]
     if fmt == "jsonl":

@@ -13,18 +13,29 @@ Defaults work offline with what ``requirements.txt`` installs:
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator
 from functools import cache
+from itertools import islice
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 from tqdm import tqdm  # plain bars: tqdm.auto needs ipywidgets in notebooks
 
+from omotenashi_research.text import normalize
+
 EN_MODEL_ENV = "OMOTENASHI_EN_MODEL"
 SUPPORTED_LANGS = ("ja", "en")
 
-__all__ = ["EN_MODEL_ENV", "SUPPORTED_LANGS", "get_pipeline", "pipe", "token_counts"]
+__all__ = [
+    "EN_MODEL_ENV", "SUDACHI_MAX_BYTES", "SUPPORTED_LANGS", "docs", "get_pipeline", "pipe", "token_counts",
+]
+
+# SudachiPy refuses longer input ("Input is too long, it can't be more than 49149 bytes").
+SUDACHI_MAX_BYTES = 49149
+_CHUNK_BYTES = 40_000  # pieces stay well below the limit
+_SENT_END = re.compile(r"(?<=[。！？!?\n])")
 
 
 def _check_lang(lang: str) -> str:
@@ -115,10 +126,95 @@ def pipe(
         total = len(texts)  # type: ignore[arg-type]
     if progress is None:
         progress = total is not None and total > 5000
-    docs = nlp.pipe(texts, batch_size=batch_size, n_process=n_process)
+    if n_process > 1:
+        out = nlp.pipe((normalize(t, lang) for t in texts), batch_size=batch_size, n_process=n_process)
+    else:
+        out = docs(texts, lang, nlp=nlp, tokenizer_only=False, batch_size=batch_size)
     if progress:
-        docs = tqdm(docs, total=total, desc=f"spaCy {lang}", unit="text")
-    yield from docs
+        out = tqdm(out, total=total, desc=f"spaCy {lang}", unit="text")
+    yield from out
+
+
+def _split_long(text: str) -> list[str]:
+    """Pieces of ``text`` of at most ``_CHUNK_BYTES`` UTF-8 bytes, cut after sentence ends when possible."""
+    pieces: list[str] = []
+    current = ""
+    for sent in _SENT_END.split(text):
+        while len(sent.encode("utf-8")) > _CHUNK_BYTES:  # one huge sentence: cut at characters
+            cut = _CHUNK_BYTES // 4  # <= 4 bytes per character
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(sent[:cut])
+            sent = sent[cut:]
+        if len((current + sent).encode("utf-8")) > _CHUNK_BYTES:
+            pieces.append(current)
+            current = sent
+        else:
+            current += sent
+    if current or not pieces:
+        pieces.append(current)
+    return pieces
+
+
+def docs(
+    texts: Iterable[str],
+    lang: str,
+    *,
+    nlp: Language | None = None,
+    tokenizer_only: bool = True,
+    batch_size: int = 1000,
+    normalise: bool = True,
+) -> Iterator[Doc]:
+    """The package's tokenisation entry point: normalised texts, long Japanese texts made safe.
+
+    Each text is normalised by :func:`omotenashi_research.text.normalize` (zero-width characters
+    removed, NFKC where safe). A Japanese text longer than SudachiPy accepts
+    (:data:`SUDACHI_MAX_BYTES`) is cut after sentence ends (``。！？!?`` or a newline; at
+    characters only inside a single over-long sentence), each piece is tokenised, and the pieces
+    are joined back into one ``Doc`` (``Doc.from_docs``): one Doc per text, in order.
+
+    Parameters
+    ----------
+    texts : iterable of str
+    lang : {"ja", "en"}
+    nlp : spacy.language.Language, optional
+        Pipeline to use (default :func:`get_pipeline` of ``lang``).
+    tokenizer_only : bool
+        Run only the tokenizer (True) or the whole pipeline.
+    batch_size : int
+    normalise : bool
+        False when the caller already normalised the texts.
+
+    Examples
+    --------
+    >>> from omotenashi_research.nlp import docs
+    >>> [len(d) for d in docs(["ｓｏｒｒｙ\u200d!", "\u200b"], "en")]
+    [2, 0]
+    >>> len(next(docs(["お待ちしております。" * 6000], "ja")).text)
+    60000
+    """
+    if nlp is None:
+        nlp = get_pipeline(lang)
+    run = nlp.tokenizer.pipe if tokenizer_only else nlp.pipe
+    it = iter(texts)
+    while batch := list(islice(it, batch_size)):
+        if normalise:
+            batch = [normalize(t, lang) for t in batch]
+        if lang != "ja" or all(len(t) * 4 <= _CHUNK_BYTES for t in batch):
+            yield from run(batch, batch_size=batch_size)
+            continue
+        pieces: list[str] = []
+        owner: list[int] = []
+        for i, t in enumerate(batch):
+            parts = _split_long(t) if len(t.encode("utf-8")) > _CHUNK_BYTES else [t]
+            pieces.extend(parts)
+            owner.extend([i] * len(parts))
+        done: list[list[Doc]] = [[] for _ in batch]
+        for i, doc in zip(owner, run(pieces, batch_size=batch_size), strict=True):
+            done[i].append(doc)
+        for parts in done:
+            yield parts[0] if len(parts) == 1 else Doc.from_docs(parts, ensure_whitespace=False)
 
 
 def token_counts(texts: Iterable[str], lang: str, **kwargs) -> list[int]:
@@ -134,5 +230,5 @@ def token_counts(texts: Iterable[str], lang: str, **kwargs) -> list[int]:
     batch_size = kwargs.pop("batch_size", 1000)
     return [
         sum(1 for t in doc if not (t.is_space or t.is_punct))
-        for doc in nlp.tokenizer.pipe(texts, batch_size=batch_size)
+        for doc in docs(texts, lang, nlp=nlp, batch_size=batch_size)
     ]

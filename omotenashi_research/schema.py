@@ -30,13 +30,14 @@ Sentence table (KeiCO, Stanford politeness): one row per item with ``corpus``,
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from omotenashi_research.errors import TranscriptValidationError
+from omotenashi_research.errors import TranscriptValidationError, shorten
 
 # "other": a speaker whose service role the corpus does not give (BSD's named business people).
 ROLES: tuple[str, ...] = ("agent", "customer", "other")
@@ -65,8 +66,14 @@ def _is_str_or_na(s: pd.Series) -> pd.Series:
     return s.map(lambda v: isinstance(v, str) or v is None or (isinstance(v, float) and np.isnan(v)))
 
 
+_INT64 = np.iinfo(np.int64)
+_LANG_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z]{2,4})?")
+
+
 def _is_int(s: pd.Series) -> pd.Series:
-    return s.map(lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool))
+    # Beyond int64 a turn would wrap around when the column is stored as int64.
+    return s.map(lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+                 and _INT64.min <= int(v) <= _INT64.max)
 
 
 def _non_empty_text(s: pd.Series) -> pd.Series:
@@ -79,10 +86,9 @@ def _rating_or_na(s: pd.Series) -> pd.Series:
 
 
 _STR = pa.Check(_is_str, error="must be a string")
+# Element-wise, so that it gives a bool Series for every dtype, an empty column included.
 _LANG = pa.Check(
-    lambda s: s.map(lambda v: isinstance(v, str)) & s.astype("object").astype(str).str.fullmatch(
-        r"[a-z]{2,3}(-[A-Za-z]{2,4})?"
-    ),
+    lambda s: s.map(lambda v: isinstance(v, str) and _LANG_RE.fullmatch(v) is not None).astype(bool),
     error="must be an ISO 639 language code such as 'ja' or 'en'",
 )
 
@@ -152,7 +158,7 @@ def _failures(err: pa.errors.SchemaErrors, source: str | None) -> pd.DataFrame:
             row = rec.index
             if isinstance(row, float) and row.is_integer():
                 row = int(row)
-            rows.append((row, column, problem, rec.failure_case))
+            rows.append((row, column, problem, shorten(rec.failure_case)))
     out = pd.DataFrame(rows, columns=["row", "column", "problem", "value"], dtype=object)
     out.insert(0, "source", source)
     return out.drop_duplicates(subset=["row", "column", "problem"]).reset_index(drop=True)
@@ -235,8 +241,14 @@ def split_valid(
     TranscriptValidationError
         When a required column is missing: no row can be valid then.
     """
+    if kind not in ("utterances", "sentences"):
+        raise ValueError(f"kind must be 'utterances' or 'sentences', got {kind!r}")
     schema = UTTERANCE_SCHEMA if kind == "utterances" else SENTENCE_SCHEMA
-    failures = _validate(df, schema, source)
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    # Validate by position: index labels may repeat, be NaN or be tuples, and a failure reported under
+    # such a label could not be traced back to its row (a NaN label made invalid rows pass as valid).
+    failures = _validate(df.reset_index(drop=True), schema, source)
     if failures is None:
         return df, df.iloc[0:0].assign(_row=pd.Series(dtype=object), _reasons=pd.Series(dtype=str))
     if failures["row"].isna().any():
@@ -246,9 +258,10 @@ def split_valid(
         .groupby("row", sort=False)["reason"]
         .agg("; ".join)
     )
-    bad = df.index.isin(reasons.index)
-    quarantine = df.loc[bad].copy()
-    quarantine["_row"] = quarantine.index
-    quarantine["_reasons"] = quarantine.index.map(reasons)
+    bad = np.zeros(len(df), dtype=bool)
+    bad[np.asarray(reasons.index, dtype=np.int64)] = True
+    quarantine = df.iloc[np.flatnonzero(bad)].copy()
+    quarantine["_row"] = list(df.index[bad])
+    quarantine["_reasons"] = list(reasons.reindex(np.flatnonzero(bad)))
     # Every row of a duplicated turn is quarantined: none of them can be trusted.
-    return df.loc[~bad], quarantine
+    return df.iloc[np.flatnonzero(~bad)], quarantine

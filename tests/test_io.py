@@ -402,3 +402,142 @@ def test_all_lines_malformed_json_are_reported_per_line_and_quarantined(tmp_path
     valid, quarantine = read_transcripts(path, errors="quarantine")
     assert len(valid) == 0 and quarantine["_row"].tolist() == [1, 2]
     assert quarantine["_reasons"].str.contains("malformed JSON").all()
+
+
+# ------------------------------------------------------------------- issue 11: silent results and crashes
+
+FULL = dict(corpus=["c"] * 3, dialogue_id=["d"] * 3, turn=[0, 1, 2], role=["agent", "customer", "agent"],
+            speaker=[None] * 3, text=["Hello.", "Hi.", "Welcome."], lang=["en"] * 3)
+
+
+@pytest.mark.parametrize("label", [np.nan, None])
+def test_na_index_label_does_not_let_an_invalid_row_pass(label):
+    from omotenashi_research.schema import split_valid
+
+    df = pd.DataFrame(FULL, index=pd.Index([0, label, 2], dtype=object))
+    df.iloc[1, df.columns.get_loc("text")] = ""
+    valid, quarantine = read_transcripts(df, errors="quarantine")
+    assert (len(valid), len(quarantine)) == (2, 1)
+    assert "text" in quarantine["_reasons"].iloc[0]
+    valid, quarantine = split_valid(df)
+    assert (len(valid), len(quarantine)) == (2, 1)
+    assert valid["text"].tolist() == ["Hello.", "Welcome."]
+    assert pd.isna(quarantine["_row"].iloc[0])
+
+
+def test_split_valid_with_repeated_index_labels_quarantines_only_the_bad_row():
+    from omotenashi_research.schema import split_valid
+
+    df = pd.DataFrame(FULL, index=[7, 7, 7])
+    df.iloc[2, df.columns.get_loc("role")] = "manager"
+    valid, quarantine = split_valid(df)
+    assert valid["text"].tolist() == ["Hello.", "Hi."]
+    assert quarantine["text"].tolist() == ["Welcome."]
+
+
+@pytest.mark.parametrize("turn", [2**63, -(2**63) - 1, "9223372036854775808", 10**30])
+def test_turn_beyond_int64_is_a_reported_problem_not_a_wrapped_number(turn):
+    df = pd.DataFrame(dict(FULL, turn=[0, turn, 2]), dtype=object)
+    valid, quarantine = read_transcripts(df, errors="quarantine")
+    assert valid["turn"].tolist() == [0, 2]
+    assert quarantine["_row"].tolist() == [1]
+    assert "too large" in quarantine["_reasons"].iloc[0] or "integer" in quarantine["_reasons"].iloc[0]
+    with pytest.raises(TranscriptValidationError, match="row 1: column 'turn'"):
+        read_transcripts(df)
+
+
+def test_huge_turn_in_a_file_is_reported(tmp_path):
+    path = _write(tmp_path, "t.csv", HEADER + "d,0,agent,Hi,en\nd,9223372036854775808,agent,Yes,en\n")
+    _assert_names(_error(path), path, 3, "too large")
+
+
+def test_multiindex_in_quarantine_mode():
+    df = pd.DataFrame(FULL, index=pd.MultiIndex.from_tuples([("a", 1), ("a", 2), ("b", 1)]))
+    df.iloc[1, df.columns.get_loc("text")] = " "
+    valid, quarantine = read_transcripts(df, errors="quarantine")
+    assert len(valid) == 2
+    assert quarantine["_row"].tolist() == [("a", 2)]
+
+
+def test_two_columns_mapped_to_one_name_is_a_clear_error():
+    df = pd.DataFrame(FULL).rename(columns={"text": "t1"}).assign(t2="x")
+    with pytest.raises(TranscriptValidationError, match="several input columns to one name.*t1.*t2"):
+        read_transcripts(df, columns={"t1": "text", "t2": "text"}, errors="quarantine")
+
+
+def test_zero_row_tables_validate_and_split():
+    from omotenashi_research.schema import split_valid
+
+    empty = pd.DataFrame(FULL).iloc[0:0]
+    assert validate_utterances(empty) is empty
+    valid, quarantine = split_valid(empty)
+    assert len(valid) == len(quarantine) == 0
+
+
+def test_deeply_nested_json_line_is_quarantined_not_a_recursion_error(tmp_path):
+    good = json.dumps(dict(dialogue_id="d", turn=0, role="agent", text="Hi", lang="en"))
+    path = _write(tmp_path, "deep.jsonl", good + "\n" + "[" * 100_000 + "]" * 100_000 + "\n")
+    valid, quarantine = read_transcripts(path, errors="quarantine")
+    assert (len(valid), quarantine["_row"].tolist()) == (1, [2])
+    assert "nested too deeply" in quarantine["_reasons"].iloc[0]
+    _assert_names(_error(path), path, 2, "nested too deeply")
+
+
+def test_csv_field_longer_than_131072_characters_is_read(tmp_path):
+    long_text = "long " * 30_000  # 150,000 characters, beyond csv's default field limit
+    path = _write(tmp_path, "long.csv", HEADER + f"d,0,agent,{long_text},en\nd,1,customer,,en\n")
+    before = csv.field_size_limit()
+    valid, quarantine = read_transcripts(path, errors="quarantine")
+    assert valid["text"].tolist() == [long_text]
+    assert quarantine["_row"].tolist() == [3]
+    assert csv.field_size_limit() == before  # global csv state restored
+
+
+def test_error_messages_and_reports_truncate_values(tmp_path):
+    secret = "My card is 4111 1111 1111 1111 and I live at 1-2-3 Example-cho, call me on 090-0000-0000."
+    df = pd.DataFrame(dict(FULL, role=["agent", secret, "agent"]))
+    with pytest.raises(TranscriptValidationError) as info:
+        read_transcripts(df)
+    assert secret not in str(info.value)
+    assert secret[:40] in str(info.value) and "…" in str(info.value)
+    assert all(len(str(v)) <= 60 for v in info.value.failures["value"].dropna())
+    path = _write(tmp_path, "bad.jsonl", "{" + secret + "\n")
+    err = _error(path)
+    assert secret not in str(err) and all(len(str(v)) <= 60 for v in err.failures["value"].dropna())
+
+
+def test_wrong_encoding_every_line_undecodable_is_reported_per_line(tmp_path):
+    body = "".join(f"d,{i},agent,ありがとうございます{i},ja\n" for i in range(300))
+    path = _write(tmp_path, "sjis.csv", (HEADER + body).encode("shift_jis"))
+    valid, quarantine = read_transcripts(path, errors="quarantine")
+    assert len(valid) == 0 and quarantine["_row"].tolist() == list(range(2, 302))
+    first = (HEADER + "d,0,agent,").encode("shift_jis")
+    _assert_names(_error(path), path, 2, f"byte offset {len(first)}")
+
+
+@settings(max_examples=80, deadline=None)
+@given(lines=st.lists(st.tuples(st.text(alphabet="abcあ\ufffd", min_size=1, max_size=5), st.booleans()),
+                      min_size=1, max_size=12))
+def test_decode_reports_the_right_line_and_byte_for_every_bad_run(lines):
+    from omotenashi_research.io import _bad_lines, _decode
+
+    data = b""
+    expected = {}
+    for number, (text, bad) in enumerate(lines, start=1):
+        chunk = text.encode("utf-8")
+        if bad:
+            expected[number] = len(data) + len(chunk)
+            chunk += b"\xff"
+        data += chunk + b"\n"
+    text, marks = _decode(data, "utf-8")
+    assert _bad_lines(text, marks) == expected
+    assert text.count("\ufffd") == sum(t.count("\ufffd") for t, _ in lines) + len(expected)
+
+
+def test_wrong_encoding_gets_an_encoding_hint_but_a_single_bad_byte_does_not(tmp_path):
+    body = "".join(f"d,{i},agent,ありがとうございます{i},ja\n" for i in range(5))
+    sjis = _write(tmp_path, "sjis.csv", (HEADER + body).encode("shift_jis"))
+    assert "pass the right encoding=" in str(_error(sjis)) and "'cp932'" in str(_error(sjis))
+    data = (HEADER + body).encode("utf-8").replace("ありがとう".encode(), b"\xff", 1)
+    one = _write(tmp_path, "one.csv", data)
+    assert "encoding=" not in str(_error(one))

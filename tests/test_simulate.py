@@ -100,18 +100,18 @@ def test_fit_rate_recovers_marker_rates():
     agent = df[df["role"] == "agent"]
     for m, rate in df.attrs["truth"]["marker_rates"].items():
         r = fit_rate(agent, f"{m} ~ 1", cluster="dialogue_id").coefs_.iloc[0]
-        assert r["rr_ci_low"] < rate < r["rr_ci_high"], m
-        assert r["rate_ratio"] == pytest.approx(rate, rel=0.08)
+        assert r["exp_ci_low"] < rate < r["exp_ci_high"], m
+        assert r["exp_estimate"] == pytest.approx(rate, rel=0.08)
 
 
 def test_group_rate_ratio_recovered():
     df = simulate_dialogues(2000, group_rate_ratios={"apology": 1.5}, seed=14)
     agent = df[df["role"] == "agent"]
     r = fit_rate(agent, "apology ~ C(group)", cluster="dialogue_id").coefs_.iloc[1]
-    assert r["term"] == "C(group)[T.ja]" and r["rr_ci_low"] < 1.5 < r["rr_ci_high"]
-    assert r["rate_ratio"] == pytest.approx(1.5, rel=0.08)
+    assert r["term"] == "C(group)[T.ja]" and r["exp_ci_low"] < 1.5 < r["exp_ci_high"]
+    assert r["exp_estimate"] == pytest.approx(1.5, rel=0.08)
     t = fit_rate(agent, "thanks ~ C(group)", cluster="dialogue_id").coefs_.iloc[1]
-    assert t["rr_ci_low"] < 1.0 < t["rr_ci_high"]
+    assert t["exp_ci_low"] < 1.0 < t["exp_ci_high"]
     assert df.attrs["truth"]["group_rate_ratios"] == {"apology": 1.5, "thanks": 1.0, "empathy": 1.0}
 
 

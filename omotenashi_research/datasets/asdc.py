@@ -10,6 +10,7 @@ their ``nth`` column does not follow the JSON sentence order.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from omotenashi_research.datasets._paths import corpus_file
+from omotenashi_research.datasets._integrity import check_count, checked_dir, read_text
 from omotenashi_research.errors import TranscriptValidationError
 from omotenashi_research.schema import validate_utterances
 
@@ -68,10 +69,11 @@ def _read_dialogue(path: Path) -> tuple[dict, list[dict]]:
     """Meta and posts of one JSON file; each post gets its list of sentences."""
     source = str(path)
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
+        data = json.loads(read_text(path))
     except json.JSONDecodeError as err:
-        raise _error(source, err.lineno, "json", f"not valid JSON: {err.msg}", None) from err
+        raise _error(source, err.lineno, "json", f"not valid JSON: {err.msg}", None) from None
+    except RecursionError:
+        raise _error(source, None, "json", "not valid JSON: nested too deeply to read", None) from None
     if not isinstance(data, dict) or "meta" not in data or "utterances" not in data:
         raise _error(source, None, "json", "expected an object with 'meta' and 'utterances'", None)
     meta = data["meta"]
@@ -106,7 +108,7 @@ def _read_dialogue(path: Path) -> tuple[dict, list[dict]]:
 def _read_act_rows(path: Path) -> list[dict]:
     """Rows of one ``dialog_act/NNN.tsv`` (header checked)."""
     source = str(path)
-    with open(path, encoding="utf-8", newline="") as fh:
+    with io.StringIO(read_text(path), newline="") as fh:
         reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = next(reader, None)
         if header is None or tuple(header) != ACT_COLUMNS:
@@ -170,22 +172,24 @@ def _join(labels) -> str | None:
     return "+".join(seen) if seen else None
 
 
-def _files(data_dir) -> tuple[list[Path], Path]:
-    json_dir = corpus_file("asdc", _JSON_DIR, data_dir)
-    act_dir = corpus_file("asdc", _ACT_DIR, data_dir)
-    files = sorted(json_dir.glob("*.json"))
+def _files(data_dir, verify: bool) -> tuple[list[Path], Path]:
+    json_dir, files = checked_dir("asdc", _JSON_DIR, "*.json", data_dir, verify=verify)
+    act_dir, _ = checked_dir("asdc", _ACT_DIR, "*.tsv", data_dir, verify=verify)
     if not files:
         raise _error(str(json_dir), None, "files", "no NNN.json dialogue files in the folder", None)
+    check_count("asdc", "dialogue files", len(files), json_dir, verify=verify)
     return files, act_dir
 
 
-def load_asdc_dialog_acts(*, data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+def load_asdc_dialog_acts(*, data_dir: str | os.PathLike | None = None, verify: bool = True) -> pd.DataFrame:
     """The sentence-level dialogue-act rows of ``dialog_act/NNN.tsv``, aligned to the posts.
 
     Parameters
     ----------
     data_dir : path, optional
         Folder holding ``asdc/``; default ``$OMOTENASHI_DATA`` then the download cache.
+    verify : bool
+        As for :func:`load_asdc`.
 
     Returns
     -------
@@ -204,7 +208,7 @@ def load_asdc_dialog_acts(*, data_dir: str | os.PathLike | None = None) -> pd.Da
     >>> acts["speaker"].value_counts().to_dict()  # doctest: +SKIP
     {'agent': 7784, 'user': 3001}
     """
-    files, act_dir = _files(data_dir)
+    files, act_dir = _files(data_dir, verify)
     records = []
     for path in files:
         _, posts = _read_dialogue(path)
@@ -236,7 +240,9 @@ def load_asdc_dialog_acts(*, data_dir: str | os.PathLike | None = None) -> pd.Da
     return out
 
 
-def load_asdc(*, data_dir: str | os.PathLike | None = None, sentences: bool = False) -> pd.DataFrame:
+def load_asdc(
+    *, data_dir: str | os.PathLike | None = None, sentences: bool = False, verify: bool = True
+) -> pd.DataFrame:
     """Load ASDC as an utterance table of posts (default) or of sentences.
 
     Parameters
@@ -246,6 +252,11 @@ def load_asdc(*, data_dir: str | os.PathLike | None = None, sentences: bool = Fa
     sentences : bool
         False: one row per Slack post (4,270). True: one row per sentence (10,841), cut at the
         JSON ``text_sbs`` offsets.
+    verify : bool
+        Check that all 210 dialogue JSON files and their dialogue-act TSVs are there, with the size and
+        SHA-256 of ``registry.csv``, and no unregistered file among them; a partial or altered copy
+        raises :class:`~omotenashi_research.errors.CorpusIncompleteError` naming each missing or wrong
+        file. ``False`` reads whatever files are there (e.g. a subset you made).
 
     Returns
     -------
@@ -270,8 +281,10 @@ def load_asdc(*, data_dir: str | os.PathLike | None = None, sentences: bool = Fa
     ------
     CorpusNotFoundError
         When the corpus is not staged (the message says how to fetch it).
+    CorpusIncompleteError
+        With ``verify``, when files are missing, altered or extra.
     TranscriptValidationError
-        Malformed files, naming file, post or row, and problem.
+        Malformed or undecodable files, naming file, post or row, and problem.
 
     Examples
     --------
@@ -280,7 +293,7 @@ def load_asdc(*, data_dir: str | os.PathLike | None = None, sentences: bool = Fa
     >>> posts.groupby("speaker").size()[["operator_1", "operator_2"]].tolist()  # doctest: +SKIP
     [1529, 796]
     """
-    files, act_dir = _files(data_dir)
+    files, act_dir = _files(data_dir, verify)
     records = []
     for path in files:
         source = str(path)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from omotenashi_research.datasets._integrity import checked_file, read_text
 from omotenashi_research.datasets._paths import corpus_file
 from omotenashi_research.errors import TranscriptValidationError
 from omotenashi_research.schema import validate_utterances
@@ -74,16 +75,17 @@ def _check_scenarios(data, source: str) -> list[tuple]:
     return failures
 
 
-def _read_split(split: str, data_dir) -> list[dict]:
-    path = corpus_file("bsd", f"{split}.json", data_dir)
+def _read_split(split: str, data_dir, verify: bool = True) -> list[dict]:
+    path = checked_file("bsd", f"{split}.json", data_dir, verify=verify)
     source = str(path)
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except json.JSONDecodeError as err:
+        data = json.loads(read_text(path))
+    except (json.JSONDecodeError, RecursionError) as err:
+        deep = isinstance(err, RecursionError)
+        where, msg = (None, "nested too deeply") if deep else (err.lineno, err.msg)
         raise TranscriptValidationError(
-            pd.DataFrame([(source, err.lineno, "json", f"not valid JSON: {err.msg}", None)],
-                         columns=_FAILURE_COLUMNS), source) from err
+            pd.DataFrame([(source, where, "json", f"not valid JSON: {msg}", None)],
+                         columns=_FAILURE_COLUMNS), source) from None
     failures = _check_scenarios(data, source)
     if failures:
         raise TranscriptValidationError(pd.DataFrame(failures, columns=_FAILURE_COLUMNS), source)
@@ -122,6 +124,7 @@ def load_bsd(
     *,
     merge_turns: bool = False,
     data_dir: str | os.PathLike | None = None,
+    verify: bool = True,
 ) -> pd.DataFrame:
     """Load BSD as an utterance table with both language sides.
 
@@ -135,6 +138,9 @@ def load_bsd(
         space, English with one), which gives SOURCE.md's "speaker turns" (dev 1,244, test 1,276).
     data_dir : path, optional
         Folder holding ``bsd/``; default ``$OMOTENASHI_DATA`` then the download cache.
+    verify : bool
+        Check each split file's size and SHA-256 against ``registry.csv``; a truncated or altered copy
+        raises :class:`~omotenashi_research.errors.CorpusIncompleteError`. ``False`` reads it anyway.
 
     Returns
     -------
@@ -172,7 +178,7 @@ def load_bsd(
     unknown = [s for s in splits if s not in SPLITS]
     if unknown:
         raise ValueError(f"unknown BSD split(s) {unknown}; choose from {', '.join(SPLITS)}")
-    records = [rec for split in dict.fromkeys(splits) for rec in _read_split(split, data_dir)]
+    records = [rec for split in dict.fromkeys(splits) for rec in _read_split(split, data_dir, verify)]
     df = pd.DataFrame(records)
     for col in ("turn", "no", "turn_group"):
         df[col] = df[col].astype("int64")

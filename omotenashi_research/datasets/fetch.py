@@ -46,6 +46,11 @@ LICENSES: dict[str, str] = {
     "taskmaster4": "CC BY 4.0 - attribution required",
     "stanford_politeness": "released with the ACL 2013 paper for research use (repository Apache-2.0)",
     "keico": "CC BY 4.0 - attribution required",
+    "kokorochat": "CC BY-NC-ND 4.0 - non-commercial, attribution, share only unchanged copies "
+    "(never commit or share derived text)",
+    "multilingual_politeness": "CC BY-NC (2.0 by the README link) - non-commercial, attribution",
+    "cocoa_mt": "CDLA-Sharing-1.0 - republish only under the same agreement, keep the credit",
+    "pastel_jp": "CC BY 4.0 - attribution required",
 }
 
 
@@ -107,6 +112,9 @@ def fetch(
 ) -> Path:
     """Download and verify the files of one corpus (or all), skipping files already present.
 
+    A file already present is kept only when its SHA-256 is the registered one; otherwise it is removed
+    first and downloaded again, so a tampered copy is never left for the loaders when the download fails.
+
     Parameters
     ----------
     corpus : str, optional
@@ -154,6 +162,7 @@ def fetch(
     for row in reg.itertuples(index=False):
         target = root / row.corpus / row.path
         url = _url(row, mirror)
+        discarded = _discard_if_corrupt(target, row.sha256)
         try:
             # pooch downloads to a temporary file next to the target and moves it only after the
             # hash matches, so a corrupt download never lands at `target`.
@@ -173,8 +182,33 @@ def fetch(
                 f"expected sha256 {row.sha256}. pooch says: {exc}"
             ) from exc
         except requests.RequestException as exc:
-            raise DownloadError(f"could not download {row.corpus}/{row.path} from {url}: {exc}") from exc
+            note = (f" The cached copy had the wrong SHA-256 and was removed ({discarded}), so no "
+                    "loader will read it.") if discarded else ""
+            raise DownloadError(f"could not download {row.corpus}/{row.path} from {url} "
+                                f"({_short_reason(exc)}).{note}") from exc
     return root
+
+
+def _discard_if_corrupt(target: Path, expected_sha256: str) -> Path | None:
+    """Remove a cached file whose hash is not the registered one; return its path if removed.
+
+    pooch re-downloads such a file, but when the download fails it leaves the tampered copy in place,
+    where the loaders would read it. Removing it first means a failed download leaves nothing.
+    """
+    if not target.is_file():
+        return None
+    from omotenashi_research.datasets._integrity import sha256
+
+    if sha256(target) == expected_sha256:
+        return None
+    target.unlink()
+    return Path(os.path.abspath(target))
+
+
+def _short_reason(exc: BaseException) -> str:
+    """One line about a network failure: the exception type and the start of its message."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:160]}{'…' if len(text) > 160 else ''}"
 
 
 def _sha256(path: Path) -> str:
@@ -220,9 +254,22 @@ def main(argv: list[str] | None = None) -> int:
         _build_registry(args.write_registry).to_csv(REGISTRY_FILE, index=False, lineterminator="\n")
         print(f"wrote {REGISTRY_FILE}")
         return 0
+    root = Path(args.data_dir) if args.data_dir else cache_dir()
     for name in args.corpus or [None]:
-        root = fetch(name, mirror=args.mirror, data_dir=args.data_dir, progress=not args.no_progress)
-    print(f"corpora are in {root}")
+        try:
+            root = fetch(name, mirror=args.mirror, data_dir=args.data_dir, progress=not args.no_progress)
+        except HashMismatchError as exc:
+            print(f"fetch: {exc}", file=sys.stderr)
+            return 1
+        except ValueError as exc:  # unknown corpus name
+            print(f"fetch: {exc}", file=sys.stderr)
+            return 2
+        except DownloadError as exc:
+            # One sentence, not a chain of tracebacks: the usual cause is simply being offline.
+            print(f"fetch: {exc} Without the corpora, loaders and corpus notebooks cannot run; retry "
+                  f"when online, or set OMOTENASHI_DATA to a folder that holds them.", file=sys.stderr)
+            return 1
+    print(f"corpora are in {os.path.abspath(root)}")
     return 0
 
 

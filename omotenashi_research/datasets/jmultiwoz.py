@@ -10,15 +10,15 @@ from the longest ``question`` of each ``dialogue_id``; every shorter one must be
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import warnings
-import zipfile
 from typing import IO, Literal
 
 import pandas as pd
 
-from omotenashi_research.datasets._paths import corpus_file
+from omotenashi_research.datasets._integrity import check_count, checked_file, open_zip, read_member
 from omotenashi_research.errors import TranscriptValidationError
 from omotenashi_research.schema import validate_utterances
 
@@ -46,7 +46,14 @@ def _read_jsonl(fh: IO[bytes], source: str, keys: tuple[str, ...]) -> list[dict]
         try:
             rec = json.loads(raw)
         except json.JSONDecodeError as err:
-            raise _error(source, i, "json", f"not valid JSON: {err.msg}", raw[:80]) from err
+            raise _error(source, i, "json", f"not valid JSON: {err.msg}", raw[:60]) from None
+        except UnicodeDecodeError as err:
+            raise _error(source, i, "json", f"undecodable bytes at byte offset {err.start} of the line "
+                         "for encoding 'utf-8'", None) from None
+        except RecursionError:
+            raise _error(source, i, "json", "not valid JSON: nested too deeply to read", None) from None
+        if not isinstance(rec, dict):
+            raise _error(source, i, "json", f"not a JSON object but a {type(rec).__name__}", None)
         missing = [k for k in keys if k not in rec]
         if missing:
             raise _error(source, i, ",".join(missing), "missing key(s)", None)
@@ -92,6 +99,7 @@ def load_jmultiwoz(
     data_dir: str | os.PathLike | None = None,
     with_tool_calls: bool = False,
     empty_text: Literal["drop", "raise"] = "drop",
+    verify: bool = True,
 ) -> pd.DataFrame:
     """Load the 4,246 JMultiWOZ dialogues rebuilt from JMultiWOZ-TC as an utterance table.
 
@@ -111,6 +119,10 @@ def load_jmultiwoz(
         are dropped with a warning; being last in their dialogue, no turn number is lost. Their
         ``data_id`` values are in ``df.attrs["jmultiwoz_dropped_data_ids"]``. ``"raise"`` makes
         them an error.
+    verify : bool
+        Check the zip's size and SHA-256 against ``registry.csv``, that no member is stored twice and
+        that the input file has all 31,303 lines; a partial or altered copy raises
+        :class:`~omotenashi_research.errors.CorpusIncompleteError`. ``False`` reads it anyway.
 
     Returns
     -------
@@ -127,9 +139,11 @@ def load_jmultiwoz(
     ------
     CorpusNotFoundError
         When the zip is not staged (the message says how to fetch it).
+    CorpusIncompleteError
+        With ``verify``, when the zip is not the registered one or lines are missing.
     TranscriptValidationError
-        Bad JSON, missing keys, unknown roles, histories that are not prefixes of each other, or
-        input/ground files that are not aligned; naming the zip member, line and problem.
+        A damaged zip, bad JSON, missing keys, unknown roles, histories that are not prefixes of each
+        other, or input/ground files that are not aligned; naming the zip member, line and problem.
 
     Examples
     --------
@@ -138,25 +152,22 @@ def load_jmultiwoz(
     >>> df["role"].value_counts().to_dict()  # doctest: +SKIP
     {'customer': 31303, 'agent': 27057}
     """
-    path = corpus_file("jmultiwoz_tc", _ZIP, data_dir)
-    try:
-        zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as err:
-        raise _error(str(path), None, "zip", f"not a readable zip file: {err}") from err
-    with zf:
+    path = checked_file("jmultiwoz_tc", _ZIP, data_dir, verify=verify)
+    with open_zip(path) as zf:
         names = set(zf.namelist())
         needed = [_INPUT, *([_GROUND] if with_tool_calls else [])]
         for member in needed:
             if member not in names:
                 raise _error(str(path), None, member, "member missing from the zip", sorted(names))
         src_in = f"{path}!{_INPUT}"
-        with zf.open(_INPUT) as fh:
-            rows = _read_jsonl(fh, src_in, ("data_id", "dialogue_id", "question"))
+        rows = _read_jsonl(io.BytesIO(read_member(zf, _INPUT, path)), src_in,
+                           ("data_id", "dialogue_id", "question"))
+        check_count("jmultiwoz_tc", "input lines", len(rows), path, verify=verify)
         ground: dict[str, list] = {}
         if with_tool_calls:
             src_gr = f"{path}!{_GROUND}"
-            with zf.open(_GROUND) as fh:
-                grows = _read_jsonl(fh, src_gr, ("data_id", "dialogue_id", "ground_truth"))
+            grows = _read_jsonl(io.BytesIO(read_member(zf, _GROUND, path)), src_gr,
+                                ("data_id", "dialogue_id", "ground_truth"))
             if [r["data_id"] for r in grows] != [r["data_id"] for r in rows]:
                 raise _error(src_gr, None, "data_id", f"lines are not aligned with {_INPUT}")
             ground = {r["data_id"]: r["ground_truth"] for r in grows}

@@ -10,7 +10,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from omotenashi_research.datasets._paths import corpus_file
+from omotenashi_research.datasets._integrity import check_count, checked_file, read_csv
 from omotenashi_research.errors import TranscriptValidationError
 from omotenashi_research.schema import validate_sentences
 
@@ -31,13 +31,17 @@ def _bad(source: str, rows, column: str, problem: str, values) -> TranscriptVali
     return TranscriptValidationError(failures, source)
 
 
-def load_keico(*, data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+def load_keico(*, data_dir: str | os.PathLike | None = None, verify: bool = True) -> pd.DataFrame:
     """Load KeiCO (10,007 sentences) as a sentence table.
 
     Parameters
     ----------
     data_dir : path, optional
         Folder holding ``keico/`` (default: ``$OMOTENASHI_DATA``, then the download cache).
+    verify : bool
+        Check the file's size and SHA-256 against ``registry.csv`` and that it has all 10,007 rows; a
+        truncated or altered copy raises :class:`~omotenashi_research.errors.CorpusIncompleteError`.
+        ``False`` reads it anyway (e.g. a subset you made).
 
     Returns
     -------
@@ -53,6 +57,8 @@ def load_keico(*, data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     ------
     CorpusNotFoundError
         When the file is not found (the message says how to fetch it).
+    CorpusIncompleteError
+        With ``verify``, when the file is not the complete registered one.
     TranscriptValidationError
         Missing columns, levels outside 1-4, flags other than 0/1 or empty sentences, naming the
         1-based data rows of the file.
@@ -64,9 +70,10 @@ def load_keico(*, data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     >>> df["level"].value_counts().sort_index().tolist()  # doctest: +SKIP
     [2584, 2046, 2694, 2683]
     """
-    path = corpus_file(FOLDER, FILE, data_dir)
+    path = checked_file(FOLDER, FILE, data_dir, verify=verify)
     source = str(path)
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    raw = read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    check_count(CORPUS, "data rows", len(raw), path, verify=verify)
     missing = [c for c in _COLUMNS if c not in raw.columns]
     if missing:
         raise _bad(source, [None] * len(missing), "", "required column is missing", missing)

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from omotenashi_research.datasets._paths import corpus_file
+from omotenashi_research.datasets._integrity import checked_file, read_csv, read_text
 from omotenashi_research.errors import TranscriptValidationError
 from omotenashi_research.schema import validate_utterances
 
@@ -205,6 +205,7 @@ def load_maia(
     text: Literal["original", "translated", "english"] = "original",
     subsets: Sequence[str] = SUBSETS,
     return_issues: bool = False,
+    verify: bool = True,
 ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """Load the MAIA-DQE dialogues (``data/*.json``) as an utterance table, one row per turn.
 
@@ -212,6 +213,9 @@ def load_maia(
     ----------
     data_dir : path, optional
         Folder holding ``maia_dqe/`` (default: ``$OMOTENASHI_DATA``, then the download cache).
+    verify : bool
+        Check each file's size and SHA-256 against ``registry.csv``; a truncated or altered copy raises
+        :class:`~omotenashi_research.errors.CorpusIncompleteError`. ``False`` reads it anyway.
     text : {"original", "translated", "english"}
         Which text goes into ``text``/``lang``: ``"original"`` what the speaker wrote (agent English,
         customer German/Portuguese), ``"translated"`` its machine translation (what the other side
@@ -267,12 +271,14 @@ def load_maia(
     kept: dict[str, tuple[str, Any]] = {}  # dialogue id -> (subset, record)
     also_in: dict[str, list[str]] = {}
     for subset in subsets:
-        path = corpus_file(FOLDER, f"data/{subset}.json", data_dir)
+        path = checked_file(FOLDER, f"data/{subset}.json", data_dir, verify=verify)
         try:
-            records = json.loads(path.read_text(encoding="utf-8"))
+            records = json.loads(read_text(path))
         except json.JSONDecodeError as err:
             raise _format_error(str(path), f"line {err.lineno}", None, f"invalid JSON: {err.msg}",
-                                None) from err
+                                None) from None
+        except RecursionError:
+            raise _format_error(str(path), None, None, "invalid JSON: nested too deeply", None) from None
         if not isinstance(records, list):
             raise _format_error(str(path), None, None, "expected a JSON list of dialogues",
                                 type(records).__name__)
@@ -312,7 +318,7 @@ def load_maia(
 
 def load_maia_turns(
     *, data_dir: str | os.PathLike | None = None, files: Sequence[str] = TURN_FILES,
-    return_issues: bool = False,
+    return_issues: bool = False, verify: bool = True,
 ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """Load the authors' context/response pairs (``DialogueEvaluation/data/*_turn.csv``).
 
@@ -323,6 +329,8 @@ def load_maia_turns(
     ----------
     data_dir : path, optional
         Folder holding ``maia_dqe/``.
+    verify : bool
+        As for :func:`load_maia`.
     files : sequence of str
         File stems without ``_turn.csv``.
     return_issues : bool
@@ -352,8 +360,8 @@ def load_maia_turns(
                   "politeness", "iq"]
     frames, issues = [], []
     for stem in files:
-        path = corpus_file(FOLDER, f"DialogueEvaluation/data/{stem}_turn.csv", data_dir)
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        path = checked_file(FOLDER, f"DialogueEvaluation/data/{stem}_turn.csv", data_dir, verify=verify)
+        raw = read_csv(path, dtype=str, keep_default_na=False)
         missing = [c for c in text_cols + label_cols if c not in raw.columns]
         if missing:
             raise _format_error(str(path), None, ", ".join(missing), "required column is missing", None)

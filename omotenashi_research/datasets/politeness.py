@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from omotenashi_research.datasets._paths import corpus_file
+from omotenashi_research.datasets._integrity import checked_file, read_csv
 from omotenashi_research.errors import TranscriptValidationError
 from omotenashi_research.schema import validate_sentences
 
@@ -56,10 +56,10 @@ def _bad(source: str, rows, column: str, problem: str, values) -> TranscriptVali
     return TranscriptValidationError(failures, source)
 
 
-def _read_domain(domain: str, data_dir: str | os.PathLike | None) -> pd.DataFrame:
-    path = corpus_file(FOLDER, f"corpora/{domain}.annotated.csv", data_dir)
+def _read_domain(domain: str, data_dir: str | os.PathLike | None, verify: bool = True) -> pd.DataFrame:
+    path = checked_file(FOLDER, f"corpora/{domain}.annotated.csv", data_dir, verify=verify)
     source = str(path)
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    raw = read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in _REQUIRED if c not in raw.columns]
     if missing:
         raise _bad(source, [None] * len(missing), "", "required column is missing", missing)
@@ -99,7 +99,7 @@ def _read_domain(domain: str, data_dir: str | os.PathLike | None) -> pd.DataFram
 
 
 def load_stanford_politeness(
-    domains: Sequence[str] = DOMAINS, *, data_dir: str | os.PathLike | None = None
+    domains: Sequence[str] = DOMAINS, *, data_dir: str | os.PathLike | None = None, verify: bool = True
 ) -> pd.DataFrame:
     """Load the annotated requests as a sentence table (4,353 Wikipedia + 6,603 Stack Exchange).
 
@@ -109,6 +109,9 @@ def load_stanford_politeness(
         Which files to read.
     data_dir : path, optional
         Folder holding ``stanford_politeness/`` (default: ``$OMOTENASHI_DATA``, then the cache).
+    verify : bool
+        Check each file's size and SHA-256 against ``registry.csv``; a truncated or altered copy raises
+        :class:`~omotenashi_research.errors.CorpusIncompleteError`. ``False`` reads it anyway.
 
     Returns
     -------
@@ -141,5 +144,5 @@ def load_stanford_politeness(
     unknown = [d for d in domains if d not in DOMAINS]
     if unknown:
         raise ValueError(f"unknown domain(s) {unknown}; expected a subset of {DOMAINS}")
-    df = pd.concat([_read_domain(d, data_dir) for d in domains], ignore_index=True)
+    df = pd.concat([_read_domain(d, data_dir, verify) for d in domains], ignore_index=True)
     return validate_sentences(df, source=f"{FOLDER}/corpora")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from omotenashi_research.datasets._paths import corpus_file
+from omotenashi_research.datasets._integrity import checked_file, read_text
 from omotenashi_research.errors import TranscriptValidationError
 from omotenashi_research.schema import validate_utterances
 
@@ -100,8 +100,8 @@ def _conversation_rows(conv: Any, *, source: str, position: int) -> list[dict]:
     return rows
 
 
-def load_taskmaster(*, data_dir: str | os.PathLike | None = None, files: Sequence[str] = FILES
-                    ) -> pd.DataFrame:
+def load_taskmaster(*, data_dir: str | os.PathLike | None = None, files: Sequence[str] = FILES,
+                    verify: bool = True) -> pd.DataFrame:
     """Load Taskmaster-4 as an utterance table (3,710 conversations, 13,915 utterances).
 
     Parameters
@@ -110,6 +110,9 @@ def load_taskmaster(*, data_dir: str | os.PathLike | None = None, files: Sequenc
         Folder holding ``taskmaster4/`` (default: ``$OMOTENASHI_DATA``, then the download cache).
     files : sequence of str
         Data files relative to the corpus folder (default: all eight).
+    verify : bool
+        Check each file's size and SHA-256 against ``registry.csv``; a truncated or altered copy raises
+        :class:`~omotenashi_research.errors.CorpusIncompleteError`. ``False`` reads it anyway.
 
     Returns
     -------
@@ -136,12 +139,14 @@ def load_taskmaster(*, data_dir: str | os.PathLike | None = None, files: Sequenc
     """
     frames = []
     for rel in files:
-        path = corpus_file(FOLDER, rel, data_dir)
+        path = checked_file(FOLDER, rel, data_dir, verify=verify)
         try:
-            convs = json.loads(path.read_text(encoding="utf-8"))
+            convs = json.loads(read_text(path))
         except json.JSONDecodeError as err:
             raise _format_error(str(path), f"line {err.lineno}", None, f"invalid JSON: {err.msg}",
-                                None) from err
+                                None) from None
+        except RecursionError:
+            raise _format_error(str(path), None, None, "invalid JSON: nested too deeply", None) from None
         if not isinstance(convs, list):
             raise _format_error(str(path), None, None, "expected a JSON list of conversations",
                                 type(convs).__name__)

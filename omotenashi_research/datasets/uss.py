@@ -9,6 +9,7 @@ pseudo-line ``USER<TAB>OVERALL<TAB><TAB>votes`` with the dialogue rating (not an
 
 from __future__ import annotations
 
+import io
 import os
 import statistics
 import warnings
@@ -20,7 +21,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from omotenashi_research.datasets._paths import corpus_file
+from omotenashi_research.datasets._integrity import check_count, checked_file, read_text
 from omotenashi_research.errors import TranscriptValidationError
 from omotenashi_research.schema import validate_utterances
 
@@ -193,11 +194,15 @@ def _read_subset(
 
 
 def _subset_frame(
-    subset: str, path: Path, aggregate: Aggregate, empty_text: str
+    subset: str, path: Path, aggregate: Aggregate, empty_text: str, verify: bool = True
 ) -> tuple[pd.DataFrame, list[int]]:
     rated = subset in _RATED
-    with open(path, encoding="utf-8") as fh:
-        rows, dialogues, failures = _read_subset(fh, str(path), rated)
+    text = read_text(path)
+    rows, dialogues, failures = _read_subset(io.StringIO(text, newline=None), str(path), rated)
+    if not dialogues:
+        # Even a deliberate subset has dialogues: an empty file is never a corpus.
+        failures.append((str(path), None, "text", "the file has no dialogues (empty or blank)", None))
+    check_count("uss", f"dialogues in {subset}", len(dialogues), path, verify=verify and not failures)
     blank = [r["line"] for r in rows if not r["text"].strip()]
     if blank and empty_text == "raise":
         failures.extend((str(path), n, "text", "empty utterance text", "") for n in blank)
@@ -238,6 +243,7 @@ def load_uss(
     aggregate: Aggregate = "majority",
     empty_text: Literal["drop", "raise"] = "drop",
     data_dir: str | os.PathLike | None = None,
+    verify: bool = True,
 ) -> pd.DataFrame:
     """Load USS dialogues as an utterance table with satisfaction ratings.
 
@@ -260,6 +266,11 @@ def load_uss(
         numbers are in ``df.attrs["uss_dropped_lines"]``. ``"raise"`` makes them an error.
     data_dir : path, optional
         Folder holding ``uss/``; default ``$OMOTENASHI_DATA`` then the download cache.
+    verify : bool
+        Check each file's size and SHA-256 against ``registry.csv`` and its number of dialogues
+        (1,000 / 1,000 / 1,000 / 500 / 336); a partial or altered copy raises
+        :class:`~omotenashi_research.errors.CorpusIncompleteError` naming it. ``False`` reads it anyway
+        (a file without any dialogue is an error either way).
 
     Returns
     -------
@@ -278,9 +289,11 @@ def load_uss(
     ------
     CorpusNotFoundError
         When a file is not staged (the message says how to fetch it).
+    CorpusIncompleteError
+        With ``verify``, when a file is not the complete registered one.
     TranscriptValidationError
-        Malformed lines (wrong field count, unknown role, rating not 1-5, missing OVERALL),
-        naming the file, line and problem.
+        Undecodable bytes, a file without dialogues, malformed lines (wrong field count, unknown
+        role, rating not 1-5, missing OVERALL), naming the file, line and problem.
 
     Examples
     --------
@@ -303,8 +316,8 @@ def load_uss(
         raise ValueError(f"empty_text must be 'drop' or 'raise', not {empty_text!r}")
     frames, dropped, sources = [], {}, []
     for subset in dict.fromkeys(subsets):
-        path = corpus_file("uss", SUBSETS[subset], data_dir)
-        df, blank = _subset_frame(subset, path, aggregate, empty_text)
+        path = checked_file("uss", SUBSETS[subset], data_dir, verify=verify)
+        df, blank = _subset_frame(subset, path, aggregate, empty_text, verify)
         if blank:
             msg = f"{path}: dropped {len(blank)} line(s) with empty text: lines {blank}"
             warnings.warn(msg, UserWarning, stacklevel=2)

@@ -55,6 +55,8 @@ from tqdm.auto import tqdm
 
 from omotenashi_research.markers.lexicon import Entry, Lexicon, load_lexicons
 from omotenashi_research.nlp import SUPPORTED_LANGS, get_pipeline
+from omotenashi_research.nlp import docs as _nlp_docs
+from omotenashi_research.text import normalize
 
 __all__ = ["MarkerMatcher", "MarkerSpan", "count_markers", "explain", "get_matcher", "iter_count_arrays"]
 
@@ -173,6 +175,7 @@ _SENT = "IS_SENT_START"
 _BASE_COLS = ("ORTH", "IS_PUNCT", "IS_SPACE")
 _MAX_TYPES = 500_000  # distinct token texts kept in MarkerMatcher's type table
 _JOIN = "\n\n"  # joins texts for one tokenizer call (see MarkerMatcher._tokenize_orth)
+_JOIN_GROUP = 16  # texts per joined tokenizer call (see MarkerMatcher._tokenize_orth)
 # Lexeme attributes: a function of the token text alone (not NORM: tokenizer exceptions set it).
 _LEX_ATTRS = {"ORTH", "LOWER", "SHAPE", "PREFIX", "SUFFIX"} | (_FLAG_ATTRS - {"IS_SENT_START"})
 
@@ -891,16 +894,21 @@ class MarkerMatcher:
     # -- documents ----------------------------------------------------------------------
     def make_doc(self, text: str) -> Doc:
         """Tokenise ``text`` as :meth:`pipe` does, with lookup lemmas and sentence starts set."""
-        if self._fast:
-            return _full_annotator(self.nlp)(self.nlp.make_doc(text))
-        return self.nlp(text)
+        doc = next(_nlp_docs([text], self.lang, nlp=self.nlp, tokenizer_only=self._fast))
+        return _full_annotator(self.nlp)(doc) if self._fast else doc
 
-    def pipe(self, texts: Iterable[str], *, batch_size: int = 1000) -> Iterator[Doc]:
-        """Docs for matching, lazily and in order (default pipelines: tokenizer only)."""
-        if self._fast:
-            yield from self.nlp.tokenizer.pipe(texts, batch_size=batch_size)
-        else:
-            yield from self.nlp.pipe(texts, batch_size=batch_size)
+    def pipe(
+        self, texts: Iterable[str], *, batch_size: int = 1000, normalise: bool = True
+    ) -> Iterator[Doc]:
+        """Docs for matching, lazily and in order (default pipelines: tokenizer only).
+
+        Texts go through :func:`omotenashi_research.nlp.docs` (Unicode normalisation, long
+        Japanese texts split safely); ``normalise=False`` when they are normalised already.
+        """
+        yield from _nlp_docs(
+            texts, self.lang, nlp=self.nlp, tokenizer_only=self._fast, batch_size=batch_size,
+            normalise=normalise,
+        )
 
     # -- matching -----------------------------------------------------------------------
     def _batch_columns(self, docs: Sequence[Doc]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -1136,7 +1144,7 @@ class MarkerMatcher:
     def counts(self, doc: Doc | str) -> np.ndarray:
         """Counts per marker as an int64 array in :attr:`markers` order."""
         if isinstance(doc, str):
-            doc = self.nlp.make_doc(doc) if self._fast else self.nlp(doc)
+            doc = next(self.pipe([doc]))
         return self.count_docs([doc])[1][0]
 
     def count(self, doc: Doc | str) -> dict[str, int]:
@@ -1223,15 +1231,28 @@ class MarkerMatcher:
                 flat[int(hg[a])] += len(self._resolve_matches(matches))
 
     def count_arrays(
-        self, texts: Iterable[str], *, batch_size: int = 1000
+        self, texts: Iterable[str], *, batch_size: int = 1000, on_tokens=None
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Per batch of texts: ``(n_tokens, counts)`` (see :meth:`count_docs`)."""
+        """Per batch of texts: ``(n_tokens, counts)`` (see :meth:`count_docs`).
+
+        ``on_tokens(texts, docs, orth, lens)``, when given, is called once per batch with the
+        batch's (original) texts and the tokens just produced — ``docs`` (a list of Doc) or, on
+        the by-type path, ``orth`` (every token's ORTH hash, concatenated) and ``lens`` (tokens
+        per text) — so that later stages reuse this tokenisation instead of tokenising again.
+        """
         it = iter(texts)
         while batch := list(islice(it, batch_size)):
+            norm = [normalize(t, self.lang) for t in batch]
             if self._by_type:
-                yield self._count_texts(batch, batch_size)
+                orth, lens = self._tokenize_orth(norm, batch_size)
+                if on_tokens is not None:
+                    on_tokens(batch, None, orth, lens)
+                yield self._count_orth(orth, lens)
             else:
-                yield self.count_docs(list(self.pipe(batch, batch_size=batch_size)))
+                docs = list(self.pipe(norm, batch_size=batch_size, normalise=False))
+                if on_tokens is not None:
+                    on_tokens(batch, docs, None, None)
+                yield self.count_docs(docs)
 
     def _type_rows(self, orth: np.ndarray) -> np.ndarray:
         """Row of each token's text in the type table (new texts are added)."""
@@ -1267,7 +1288,11 @@ class MarkerMatcher:
 
     def _count_texts(self, texts: list[str], batch_size: int) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`count_docs` of the texts' docs, reading only each doc's ORTH column."""
-        orth, lens = self._tokenize_orth(texts, batch_size)
+        return self._count_orth(*self._tokenize_orth(texts, batch_size))
+
+    def _count_orth(self, orth: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`count_docs` from every token's ORTH and the number of tokens per text."""
+        texts = lens  # one entry per text
         offsets = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum(lens, out=offsets[1:])
         if offsets[-1]:
@@ -1314,10 +1339,18 @@ class MarkerMatcher:
         char_start = np.zeros(len(parts), dtype=np.int64)
         np.cumsum(char_len[:-1] + len(_JOIN), out=char_start[1:])
         if parts:
-            arr = tokenizer(_JOIN.join(parts)).to_array([ORTH, IDX])
-            part = np.searchsorted(char_start, arr[:, 1].astype(np.int64), "right") - 1
-            inside = arr[:, 1].astype(np.int64) < (char_start + char_len)[part]  # not a separator
-            orth = arr[inside, 0]
+            # Small groups, not the whole batch: spaCy's tokenizer stops caching chunks for the rest
+            # of a call once it meets a special case, so one huge string re-tokenises every word
+            # (3x slower on new texts); groups of _JOIN_GROUP texts keep the cache working.
+            arrays = []
+            for g in range(0, len(parts), _JOIN_GROUP):
+                arr = tokenizer(_JOIN.join(parts[g : g + _JOIN_GROUP])).to_array([ORTH, IDX]).astype(np.int64)
+                arr[:, 1] += char_start[g]
+                arrays.append(arr)
+            arr = np.concatenate(arrays)
+            part = np.searchsorted(char_start, arr[:, 1], "right") - 1
+            inside = arr[:, 1] < (char_start + char_len)[part]  # not a separator
+            orth = arr[inside, 0].astype(np.uint64)
             part_lens = np.bincount(part[inside], minlength=len(parts))
         else:
             orth = np.zeros(0, dtype=np.uint64)
@@ -1365,17 +1398,32 @@ def _worker_counts(args: tuple[str, list[str]]) -> tuple[np.ndarray, np.ndarray]
     return np.concatenate(ntok), np.concatenate(counts)
 
 
+def _identity(batches):
+    """No post-processing of the count batches (see ``markers.politeness.parse_hedges_hook``)."""
+    return batches
+
+
 def iter_count_arrays(
     texts: Iterable[str],
     lang: str,
     *,
     batch_size: int = 1000,
     n_process: int = 1,
+    on_tokens=None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Stream ``(n_tokens, counts)`` per batch; ``n_process > 1`` counts batches in worker processes."""
+    """Stream ``(n_tokens, counts)`` per batch; ``n_process > 1`` counts batches in worker processes.
+
+    ``on_tokens``: see :meth:`MarkerMatcher.count_arrays` (only with ``n_process == 1``: the
+    tokens of worker processes are not sent back).
+    """
     texts = _check_texts(texts)
+    fix = _identity
+    if lang == "en":  # ConvoKit Hedges from the parse when an English parser is configured
+        from omotenashi_research.markers.politeness import parse_hedges_hook
+
+        texts, fix = parse_hedges_hook(texts, get_matcher(lang).markers)
     if n_process <= 1:
-        yield from get_matcher(lang).count_arrays(texts, batch_size=batch_size)
+        yield from fix(get_matcher(lang).count_arrays(texts, batch_size=batch_size, on_tokens=on_tokens))
         return
 
     def batches() -> Iterator[tuple[str, list[str]]]:
@@ -1385,7 +1433,7 @@ def iter_count_arrays(
     # fork keeps the loaded pipeline; imap keeps order and reads the input lazily.
     ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
     with ctx.Pool(n_process) as pool:
-        yield from pool.imap(_worker_counts, batches(), chunksize=1)
+        yield from fix(pool.imap(_worker_counts, batches(), chunksize=1))
 
 
 def count_markers(

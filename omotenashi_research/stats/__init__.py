@@ -12,6 +12,7 @@ from omotenashi_research.stats.effects import (
     rate_ratio,
 )
 from omotenashi_research.stats.models import fit_gee, fit_mixed, fit_ordinal, fit_rate, tidy_coefs
+from omotenashi_research.stats.multitest import p_adjust
 from omotenashi_research.stats.power import design_effect, effective_n, power_analytic, power_simulation
 from omotenashi_research.stats.resampling import cluster_bootstrap, permutation_test
 
@@ -33,6 +34,7 @@ __all__ = [
     "hedges_g",
     "krippendorff_alpha",
     "odds_ratio",
+    "p_adjust",
     "permutation_test",
     "rank_biserial",
     "rate_ratio",

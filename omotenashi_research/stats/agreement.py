@@ -18,6 +18,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 __all__ = ["fleiss_kappa", "krippendorff_alpha", "vote_counts"]
 
@@ -106,6 +107,7 @@ def fleiss_kappa(
     item: str = "item",
     rating: str = "rating",
     categories: Sequence | None = None,
+    ci: float = 0.95,
 ) -> pd.DataFrame:
     """Fleiss' kappa for many raters and nominal categories, with unequal raters per item allowed.
 
@@ -118,11 +120,15 @@ def fleiss_kappa(
         Column names of the long table.
     categories : sequence, optional
         The full category set (categories nobody used do not change kappa).
+    ci : float
+        Confidence level of ``ci_low, ci_high``.
 
     Returns
     -------
     pandas.DataFrame
-        One row: ``kappa``, ``p_observed``, ``p_expected``, ``n_items`` (items used),
+        One row: ``kappa``, ``se`` and the Wald interval ``ci_low, ci_high`` (large-sample, items as
+        the sampled units), ``se_null``, ``z`` and ``p`` (test of kappa = 0), ``p_observed``,
+        ``p_expected``, ``n_items`` (items used),
         ``n_items_excluded`` (items with a single vote: they carry no agreement information),
         ``min_raters``, ``max_raters``, ``n_categories``, ``method``.
 
@@ -137,6 +143,16 @@ def fleiss_kappa(
     p_e = Σⱼ πⱼ², πⱼ = mean over items of nᵢⱼ / nᵢ. Ratings on an ordered scale (satisfaction
     1-5) are better summarised by :func:`krippendorff_alpha` with ``level="ordinal"``.
 
+    Standard errors. ``se`` (for the interval) is the large-sample linearisation (delta-method)
+    variance over items of Gwet (2014, ch. 5), valid whatever the true kappa and with unequal
+    numbers of votes: Var = Σᵢ Lᵢ² / (N (N - 1)) with the influence value
+    Lᵢ = [(uᵢ - p_o) - 2 (1 - κ)(p_e|i - p_e)] / (1 - p_e). ``se_null`` is the SE under κ = 0 of
+    Fleiss, Nee & Landis (1979) (also Fleiss, Levin & Paik 2003, *Statistical Methods for Rates
+    and Proportions*, 3rd ed., ch. 18), used for ``z`` and ``p``; it is only defined for equal
+    votes per item (otherwise ``se_null = se``). Fleiss' original 1971 variance is known to be
+    wrong and is not used. Both treat items as independent: with items nested in dialogues,
+    bootstrap dialogues instead (:func:`~omotenashi_research.stats.resampling.cluster_bootstrap`).
+
     Examples
     --------
     >>> from omotenashi_research.stats.agreement import fleiss_kappa
@@ -147,6 +163,8 @@ def fleiss_kappa(
     from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
     what = "fleiss_kappa"
+    if not (isinstance(ci, (float, int)) and 0 < ci < 1):
+        raise ValueError(f"{what}: ci must be a confidence level strictly between 0 and 1, got {ci!r}")
     if isinstance(ratings, np.ndarray) or (
         isinstance(ratings, pd.DataFrame) and not {item, rating} <= set(ratings.columns)
     ):
@@ -181,8 +199,31 @@ def fleiss_kappa(
     else:
         kappa = (p_o - p_e) / (1 - p_e)
         method = "Fleiss, unequal raters per item (Gwet 2014)"
+    # Non-null SE (for the interval): linearisation over items (Gwet 2014, ch. 5), items as the
+    # sampled units. kappa is a function of two item means, p_o (over items with >= 2 votes) and
+    # pi; its influence value per item is [(u_i - p_o) - 2 (1 - kappa)(pe_i - p_e)] / (1 - p_e) with
+    # u_i = N / N_multi * agreement_i (0 for single-vote items) and pe_i = sum_j pi_j n_ij / n_i.
+    n_all = counts.shape[0]
+    agree = np.zeros(n_all)
+    agree[multi] = np.sum(c * (c - 1), axis=1) / (n * (n - 1)) * n_all / multi.sum()
+    pe_i = (counts / n_i[:, None]) @ pi
+    infl = ((agree - p_o) - 2 * (1 - kappa) * (pe_i - p_e)) / (1 - p_e)
+    se = float(np.sqrt(np.sum(infl**2) / (n_all * (n_all - 1))))
+    q = stats.norm.ppf(1 - (1 - ci) / 2)
+    # Null SE (for the test of kappa = 0): Fleiss, Nee & Landis (1979); Fleiss, Levin & Paik (2003,
+    # ch. 18). Equal votes per item only: sqrt(2) / (sum pq sqrt(N m (m - 1))) *
+    # sqrt((sum pq)^2 - sum pq (q - p)).
+    if equal:
+        m, pq = n_i[0], pi * (1 - pi)
+        se_null = float(np.sqrt(2) / (pq.sum() * np.sqrt(n_all * m * (m - 1)))
+                        * np.sqrt(pq.sum() ** 2 - np.sum(pq * ((1 - pi) - pi))))
+    else:
+        se_null = se  # no null formula for unequal raters: test with the non-null SE (Gwet 2014)
+    z = kappa / se_null if se_null > 0 else np.nan
     return pd.DataFrame([{
-        "kappa": kappa, "p_observed": p_o, "p_expected": p_e, "n_items": int(multi.sum()),
+        "kappa": kappa, "se": se, "ci_low": kappa - q * se, "ci_high": kappa + q * se, "se_null": se_null,
+        "z": z, "p": float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else np.nan,
+        "p_observed": p_o, "p_expected": p_e, "n_items": int(multi.sum()),
         "n_items_excluded": int((~multi).sum()), "min_raters": int(n_i.min()), "max_raters": int(n_i.max()),
         "n_categories": int(counts.shape[1]), "method": method,
     }])

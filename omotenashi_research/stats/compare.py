@@ -7,15 +7,16 @@ per dialogue), and all tests, intervals and resamples work on dialogues.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable, Sequence
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from omotenashi_research.stats import effects
+from omotenashi_research.stats.multitest import p_adjust, resolve_adjust_method
 from omotenashi_research.stats.resampling import (
     _constant_within,
     bootstrap_weights,
@@ -161,6 +162,7 @@ def compare_groups(
     n_resamples: int = 2000,
     n_permutations: int = 9999,
     seed: int = 0,
+    errors: Literal["nan", "raise"] = "nan",
 ) -> pd.DataFrame:
     """Compare two groups of dialogues on each feature; one tidy row per feature.
 
@@ -202,9 +204,11 @@ def compare_groups(
         overdispersion between dialogues.
     exposure : str, optional
         Rate ratios: exposure column (e.g. tokens per utterance); default 1 per utterance.
-    adjust : sequence of str
-        :func:`statsmodels.stats.multitest.multipletests` methods applied across features; each
-        adds a column ``p_<method>``.
+    adjust : str or sequence of str
+        Multiple-testing adjustments across features (:func:`~omotenashi_research.stats.multitest.p_adjust`;
+        statsmodels names, or R's ``"BH"``, ``"BY"``, ``"hochberg"``); each adds a column
+        ``p_<statsmodels name>`` (``"BH"`` -> ``p_fdr_bh``). Unknown names are refused before any
+        resampling. Features with a NaN ``p`` are not counted.
     ci : float
         Confidence level.
     n_resamples, n_permutations : int
@@ -212,19 +216,29 @@ def compare_groups(
     seed : int
         Seed; each feature uses a fresh generator from it, so a feature's result does not depend
         on the other features listed.
+    errors : {"nan", "raise"}
+        A feature that cannot be compared (non-numeric, constant, < 2 dialogues with data in a
+        group, negative counts, a dialogue with zero exposure): ``"nan"`` (default) gives it a row
+        of NaN with the reason in ``note`` and warns once, keeping the other features;
+        ``"raise"`` raises the ValueError.
 
     Returns
     -------
     pandas.DataFrame
         One row per feature: ``feature, group1, group2, effect, mean1, mean2, estimate, ci_low,
         ci_high, method, statistic, p``, one ``p_<adjust>`` column per adjustment,
-        ``n_dialogues1, n_dialogues2, n_utterances1, n_utterances2``.
+        ``n_dialogues1, n_dialogues2, n_utterances1, n_utterances2`` (nullable integers) and
+        ``note`` (None, or why the row is NaN / incomplete). A rate ratio with a group that has no
+        events is reported as 0 or inf with a NaN interval (and a NaN bootstrap p) and a note; its
+        permutation and dialogue-level test p-values remain valid.
 
     Raises
     ------
     ValueError
-        A missing or non-numeric column, a group varying within a dialogue, not exactly two
-        groups, fewer than 2 dialogues with data in a group, or a dialogue with zero exposure.
+        A group varying within a dialogue, not exactly two groups, a bad exposure column, an
+        unknown ``adjust`` method; with ``errors="raise"`` also any per-feature problem.
+    KeyError
+        A missing column.
 
     Examples
     --------
@@ -249,6 +263,11 @@ def compare_groups(
         raise ValueError(f"{what}: unknown method {method!r}")
     if effect not in ("hedges_g", "cliffs_delta", "rate_ratio"):
         raise ValueError(f"{what}: unknown effect {effect!r}")
+    if errors not in ("nan", "raise"):
+        raise ValueError(f"{what}: errors must be 'nan' or 'raise', got {errors!r}")
+    # Resolve the adjustment names now: an unknown one must not surface after minutes of resampling.
+    adjust_methods = list(dict.fromkeys(resolve_adjust_method(m) for m in ([adjust] if isinstance(adjust, str)
+                                                                           else adjust)))
     if exposure is not None and effect != "rate_ratio":
         raise ValueError(f"{what}: exposure is only used with effect='rate_ratio'")
     if not isinstance(df, pd.DataFrame):
@@ -283,80 +302,127 @@ def compare_groups(
                              f"{df.index[bad][:5].tolist()}")
 
     rows = []
+    failed = []
     for feature in features:
-        values = _numeric(df, feature)
-        keep = values.notna()
-        sub = pd.DataFrame({"cluster": df.loc[keep, cluster], "group": df.loc[keep, group],
-                            "y": values[keep], "e": exp_all[keep]})
-        agg = sub.groupby("cluster", sort=True).agg(
-            group=("group", "first"), value=("y", "mean"), count=("y", "sum"), exposure=("e", "sum"),
-            n=("y", "size"),
-        )
-        if effect == "rate_ratio":
-            if (sub["y"] < 0).any():
-                raise ValueError(f"{what}: rate ratios need counts >= 0; feature {feature!r} has negatives")
-            zero = agg.index[agg["exposure"] <= 0]
-            if len(zero):
-                raise ValueError(f"{what}: feature {feature!r}: dialogues {zero[:5].tolist()} have zero "
-                                 f"exposure; remove them or choose another exposure")
-        d1, d2 = agg[agg["group"] == g1], agg[agg["group"] == g2]
-        for g, d in ((g1, d1), (g2, d2)):
-            if len(d) < 2:
-                raise ValueError(f"{what}: feature {feature!r}: group {g!r} has {len(d)} dialogue(s) "
-                                 "with data; need at least 2")
         try:
-            res = _point(effect, d1, d2, ci)
-        except ValueError as exc:  # e.g. every dialogue has the same mean: name the feature
-            raise ValueError(f"{what}: feature {feature!r}: {exc}") from None
-        se_log = res.pop("_se_log", None)
-        null_value = 0.0
+            rows.append(_compare_feature(df, feature, cluster, group, g1, g2, exp_all, method=method,
+                                         effect=effect, ci=ci, n_resamples=int(n_resamples),
+                                         n_permutations=int(n_permutations), seed=seed))
+        except ValueError as exc:
+            if errors == "raise":
+                raise
+            failed.append(feature)
+            rows.append({"feature": feature, "group1": g1, "group2": g2, "effect": effect, "method": method,
+                         "note": str(exc)})
+    if failed:
+        warnings.warn(f"{what}: {len(failed)} feature(s) could not be compared and have NaN rows (see the "
+                      f"'note' column): {failed[:10]}", RuntimeWarning, stacklevel=2)
+    out = pd.DataFrame(rows).reindex(columns=[*COMPARE_COLUMNS, *_N_COLUMNS, "note"])
+    for c in _N_COLUMNS:
+        out[c] = out[c].astype("Int64")
+    out["note"] = out["note"].astype(object).where(out["note"].notna(), None)
+    for m in adjust_methods:
+        out[f"p_{m}"] = p_adjust(out["p"].astype(float), m).to_numpy()
+    return out[[*COMPARE_COLUMNS, *[f"p_{m}" for m in adjust_methods], *_N_COLUMNS, "note"]]
+
+
+def _quantile_with_inf(values: np.ndarray, probs: list[float]) -> np.ndarray:
+    """Percentiles that keep +-inf draws (a resample with no events has log rate 0 = -inf).
+
+    Dropping them would bias the interval towards the centre; np.quantile interpolates inf - inf to
+    NaN, so the order statistics are taken on a clamped copy and mapped back.
+    """
+    big = np.finfo(float).max / 4
+    q = np.quantile(np.clip(values, -big, big), probs)
+    return np.where(q >= big, np.inf, np.where(q <= -big, -np.inf, q))
+
+
+def _compare_feature(df: pd.DataFrame, feature: str, cluster: str, group: str, g1, g2, exp_all: pd.Series, *,
+                     method: str, effect: str, ci: float, n_resamples: int, n_permutations: int,
+                     seed: int) -> dict:
+    """One row of :func:`compare_groups`; a ValueError says why this feature cannot be compared."""
+    what = "compare_groups"
+    values = _numeric(df, feature)
+    keep = values.notna()
+    sub = pd.DataFrame({"cluster": df.loc[keep, cluster], "group": df.loc[keep, group],
+                        "y": values[keep], "e": exp_all[keep]})
+    agg = sub.groupby("cluster", sort=True).agg(
+        group=("group", "first"), value=("y", "mean"), count=("y", "sum"), exposure=("e", "sum"),
+        n=("y", "size"),
+    )
+    if effect == "rate_ratio":
+        if (sub["y"] < 0).any():
+            raise ValueError(f"{what}: rate ratios need counts >= 0; feature {feature!r} has negatives")
+        zero = agg.index[agg["exposure"] <= 0]
+        if len(zero):
+            raise ValueError(f"{what}: feature {feature!r}: dialogues {zero[:5].tolist()} have zero "
+                             f"exposure; remove them or choose another exposure")
+    d1, d2 = agg[agg["group"] == g1], agg[agg["group"] == g2]
+    for g, d in ((g1, d1), (g2, d2)):
+        if len(d) < 2:
+            raise ValueError(f"{what}: feature {feature!r}: group {g!r} has {len(d)} dialogue(s) "
+                             "with data; need at least 2")
+    try:
+        res = _point(effect, d1, d2, ci)
+    except ValueError as exc:  # e.g. every dialogue has the same mean: name the feature
+        raise ValueError(f"{what}: feature {feature!r}: {exc}") from None
+    se_log = res.pop("_se_log", None)
+    note = None
+    if effect == "rate_ratio":
+        empty = [g for g, d in ((g1, d1), (g2, d2)) if d["count"].sum() == 0]
+        if len(empty) == 2:
+            raise ValueError(f"{what}: feature {feature!r}: no events in either group; the rate ratio is "
+                             "undefined")
+        if empty:
+            note = (f"group {empty[0]!r} has no events: the rate ratio is {res['estimate']:g} and has no "
+                    "interval on the log scale; stats.effects.rate_ratio gives an exact Poisson interval "
+                    "(ignoring clustering)")
+    null_value = 0.0
+    with np.errstate(divide="ignore"):
         est_stat = np.log(res["estimate"]) if effect == "rate_ratio" else res["estimate"]
-        label = method
-        if method == "cluster_bootstrap":
-            boot = _boot(effect, d1, d2, int(n_resamples), seed)
-            finite = boot[np.isfinite(boot)]
-            n_bad = boot.size - finite.size
+    label = method
+    statistic, p = np.nan, np.nan
+    if method == "cluster_bootstrap":
+        boot = _boot(effect, d1, d2, n_resamples, seed)
+        defined = boot[~np.isnan(boot)]
+        n_bad = boot.size - defined.size
+        label = f"cluster bootstrap ({defined.size} resamples"
+        label += f", {n_bad} undefined)" if n_bad else ")"
+        if np.isfinite(est_stat) and defined.size >= 2:
             alpha = 1 - ci
-            lo, hi = np.quantile(finite, [alpha / 2, 1 - alpha / 2])
+            lo, hi = _quantile_with_inf(defined, [alpha / 2, 1 - alpha / 2])
             if effect == "rate_ratio":
                 lo, hi = np.exp(lo), np.exp(hi)
             res["ci_low"], res["ci_high"] = float(lo), float(hi)
-            se = finite.std(ddof=1)
+            finite = defined[np.isfinite(defined)]
+            se = finite.std(ddof=1) if finite.size >= 2 else np.nan
             statistic = est_stat / se if se > 0 else np.nan
-            tail = min(np.sum(finite <= null_value), np.sum(finite >= null_value))
-            p = min(1.0, 2 * (tail + 1) / (finite.size + 1))
-            label = f"cluster bootstrap ({finite.size} resamples"
-            label += f", {n_bad} undefined)" if n_bad else ")"
-        elif method == "permutation":
-            null, statistic, exact = _perm(effect, d1, d2, int(n_permutations), seed)
-            p = permutation_p(null, statistic, "two-sided", exact)
-            label = "cluster permutation" + (" (exact)" if exact else f" ({null.size} random)")
-            n_bad = int((~np.isfinite(null)).sum())
-            label += f", {n_bad} undefined" if n_bad else ""
+            tail = min(np.sum(defined <= null_value), np.sum(defined >= null_value))
+            p = min(1.0, 2 * (tail + 1) / (defined.size + 1))
         else:
-            key = "value" if effect != "rate_ratio" else None
-            v1 = d1[key] if key else d1["count"] / d1["exposure"]
-            v2 = d2[key] if key else d2["count"] / d2["exposure"]
-            if method == "welch":
-                t = stats.ttest_ind(v1, v2, equal_var=False)
-                label = "Welch t on dialogue values"
-            else:
-                t = stats.mannwhitneyu(v1, v2, alternative="two-sided")
-                label = "Mann-Whitney U on dialogue values"
-            statistic, p = float(t.statistic), float(t.pvalue)
-        if effect == "rate_ratio" and method != "cluster_bootstrap" and se_log is not None:
-            label += "; CI cluster-robust Wald"
-        rows.append({
-            "feature": feature, "group1": g1, "group2": g2, "effect": effect, **res, "method": label,
-            "statistic": float(statistic), "p": float(p),
-            "n_dialogues1": len(d1), "n_dialogues2": len(d2),
-            "n_utterances1": int(d1["n"].sum()), "n_utterances2": int(d2["n"].sum()),
-        })
-    out = pd.DataFrame(rows)
-    ok = out["p"].notna().to_numpy()
-    for m in adjust:
-        adj = np.full(len(out), np.nan)
-        if ok.any():
-            adj[ok] = multipletests(out.loc[ok, "p"], method=m)[1]
-        out[f"p_{m}"] = adj
-    return out[[*COMPARE_COLUMNS, *[f"p_{m}" for m in adjust], *_N_COLUMNS]]
+            res["ci_low"] = res["ci_high"] = np.nan
+    elif method == "permutation":
+        null, statistic, exact = _perm(effect, d1, d2, n_permutations, seed)
+        p = permutation_p(null, statistic, "two-sided", exact)
+        label = "cluster permutation" + (" (exact)" if exact else f" ({null.size} random)")
+        n_bad = int(np.isnan(null).sum())
+        label += f", {n_bad} undefined" if n_bad else ""
+    else:
+        key = "value" if effect != "rate_ratio" else None
+        v1 = d1[key] if key else d1["count"] / d1["exposure"]
+        v2 = d2[key] if key else d2["count"] / d2["exposure"]
+        if method == "welch":
+            t = stats.ttest_ind(v1, v2, equal_var=False)
+            label = "Welch t on dialogue values"
+        else:
+            t = stats.mannwhitneyu(v1, v2, alternative="two-sided")
+            label = "Mann-Whitney U on dialogue values"
+        statistic, p = float(t.statistic), float(t.pvalue)
+    if effect == "rate_ratio" and method != "cluster_bootstrap" and se_log is not None:
+        label += "; CI cluster-robust Wald"
+    return {
+        "feature": feature, "group1": g1, "group2": g2, "effect": effect, **res, "method": label,
+        "statistic": float(statistic), "p": float(p),
+        "n_dialogues1": len(d1), "n_dialogues2": len(d2),
+        "n_utterances1": int(d1["n"].sum()), "n_utterances2": int(d2["n"].sum()), "note": note,
+    }

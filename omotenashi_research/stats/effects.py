@@ -314,7 +314,12 @@ def rank_biserial(
     Notes
     -----
     The estimate equals Cliff's delta (ties count one half). The interval is the one of R's
-    ``effectsize::rank_biserial``: tanh(atanh(r) ± z √((n1 + n2 + 1) / (3 n1 n2))).
+    ``effectsize::rank_biserial``: tanh(atanh(r) ± z √((n1 + n2 + 1) / (3 n1 n2))), except under
+    complete separation (|r| = 1), where that interval degenerates to [1, 1] (R reports the same).
+    There the near limit is the score-type bound of Newcombe (2006, *Stat Med* 25:559-573,
+    method 5) for θ = (1 + r) / 2: the θ₀ < 1 solving 1 - θ₀ = z √V(θ₀) with
+    V(θ) = θ(1 - θ) [1 + n* ((1 - θ)/(2 - θ) + θ/(1 + θ))] / (n1 n2), n* = (n1 + n2)/2 - 1; the far
+    limit is ±1.
 
     Examples
     --------
@@ -330,19 +335,39 @@ def rank_biserial(
     r = 2 * res.statistic / (n1 * n2) - 1
     z = stats.norm.ppf(1 - (1 - ci) / 2)
     se = np.sqrt((n1 + n2 + 1) / (3 * n1 * n2))
-    # atanh(±1) is infinite: clip so the interval stays defined under complete separation.
-    rf = np.arctanh(np.clip(r, -1 + 1e-12, 1 - 1e-12))
+    if abs(r) < 1:
+        rf = np.arctanh(r)
+        lo, hi = float(np.tanh(rf - z * se)), float(np.tanh(rf + z * se))
+        how = "Fisher-z interval"
+    else:
+        # Complete separation: atanh(±1) is infinite and the Fisher-z interval collapses to the point
+        # ([1, 1] whatever n). Use the score-type interval of Newcombe (2006, method 5) instead.
+        near = 2 * _auc_score_limit(n1, n2, z) - 1
+        lo, hi = (near, 1.0) if r > 0 else (-1.0, -near)
+        how = "score interval at separation (Newcombe 2006)"
     return _frame(
         effect="rank_biserial",
         estimate=float(r),
-        ci_low=float(np.tanh(rf - z * se)),
-        ci_high=float(np.tanh(rf + z * se)),
+        ci_low=lo,
+        ci_high=hi,
         n1=n1,
         n2=n2,
-        method="Mann-Whitney, Fisher-z interval",
+        method=f"Mann-Whitney, {how}",
         statistic=float(res.statistic),
         p=float(res.pvalue),
     )
+
+
+def _auc_score_limit(n1: int, n2: int, z: float) -> float:
+    """Lower score limit of theta = P(X > Y) when theta-hat = 1 (Newcombe 2006, method 5)."""
+    n_star = (n1 + n2) / 2 - 1
+
+    def gap(theta: float) -> float:
+        v = theta * (1 - theta) * (1 + n_star * ((1 - theta) / (2 - theta) + theta / (1 + theta))) / (n1 * n2)
+        return (1 - theta) - z * np.sqrt(v)
+
+    # gap < 0 just below 1 (sqrt(1 - theta) dominates) and gap(0) = 1 > 0: one root in between.
+    return float(optimize.brentq(gap, 0.0, 1 - 1e-12, xtol=1e-12))
 
 
 def _check_count(value, name: str) -> float:

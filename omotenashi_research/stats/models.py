@@ -22,7 +22,16 @@ nested in groups       conditional on the group, unlike GEE's marginal ones.
 
 Every fit returns a small result object whose ``coefs_`` is a tidy table with columns
 ``term, estimate, se, z, p, ci_low, ci_high`` (Wald, normal quantiles) and whose ``result``
-is the underlying statsmodels result for anything else.
+is the underlying statsmodels result for anything else. One vocabulary for every model table:
+log-link models (:func:`fit_gee`, :func:`fit_rate`) add ``exp_estimate, exp_ci_low,
+exp_ci_high`` (odds / rate ratios), and :meth:`OrdinalFit.marginal_effects` uses ``estimate``
+for the AME. ``p`` is the p-value column, as in every table of the package.
+
+Inputs that have no finite, identifiable estimate are refused with a
+:class:`ModelInputError` that names the term: a constant or all-zero predictor, linearly
+dependent predictors, perfect separation (ordinal / binomial outcomes), a subgroup with no events
+(count outcomes), a 0/1 term whose 1s (or 0s) come from a single cluster when SEs are clustered,
+and one row per group in :func:`fit_mixed`.
 
 Validation against R (``tests/stats/r/reference.R``; numbers stored in the tests)
 ------------------------------------------------------------------------------
@@ -40,12 +49,18 @@ Validation against R (``tests/stats/r/reference.R``; numbers stored in the tests
   the GLM at that alpha, exactly like glm.nb; the joint observed-information SEs of
   ``statsmodels NegativeBinomial`` differ from glm.nb's by ~1e-3).
 - mixed: ``lme4::lmer(REML = TRUE)`` -- fixed effects, SEs and REML logLik within 1e-6, variance
-  components within 1e-5 relative (both optimisers stop at a gradient tolerance).
+  components within 1e-5 relative (both optimisers stop at a gradient tolerance). The SEs are
+  lme4's ``vcov()``, ``sigma^2 (X' V^-1 X)^-1`` at the estimated variance components, computed
+  here directly; statsmodels' ``bse`` (inverse of the joint Hessian including the variance
+  parameters) agrees on balanced groups but differs by ~1e-4 relative on unbalanced ones.
+  (Unbalanced data are tested against a hand computation of that formula, not a live R run.)
+- ordinal: the optimum is found on centred, unit-SD predictors and mapped back, and convergence
+  is judged by the score on that scale, so predictors in large units (yen, 1e5 + x) give the
+  same fit as standardised ones.
 """
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -59,7 +74,20 @@ from scipy import optimize, special, stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.tools.numdiff import approx_fprime
 
-from omotenashi_research.errors import OmotenashiError
+from omotenashi_research.stats.model_checks import (
+    ModelInputError,
+    _build,
+    _check_cluster_support,
+    _check_columns,
+    _check_design,
+    _check_groups,
+    _check_no_na,
+    _check_separation,
+    _check_zero_counts,
+    _formula_columns,
+    _lhs,
+    _show,
+)
 
 __all__ = [
     "GeeFit",
@@ -75,73 +103,6 @@ __all__ = [
 ]
 
 COEF_COLUMNS: tuple[str, ...] = ("term", "estimate", "se", "z", "p", "ci_low", "ci_high")
-
-
-class ModelInputError(OmotenashiError, ValueError):
-    """The data given to a model cannot be fitted (missing column, NA, bad value); says where."""
-
-
-# --------------------------------------------------------------------------- input checks
-
-
-def _formula_columns(df: pd.DataFrame, formula: str) -> list[str]:
-    """Columns of ``df`` named in ``formula`` (identifier match), in formula order."""
-    names = re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", formula)
-    cols = [c for c in dict.fromkeys(names) if c in df.columns]
-    return cols
-
-
-def _lhs(formula: str) -> str:
-    if "~" not in formula:
-        raise ModelInputError(f"formula {formula!r} has no '~' (expected e.g. 'y ~ x1 + x2')")
-    lhs = formula.split("~", 1)[0].strip()
-    if not lhs:
-        raise ModelInputError(f"formula {formula!r} has no outcome on the left of '~'")
-    return lhs
-
-
-def _check_columns(df: pd.DataFrame, needed: Sequence[str], what: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise ModelInputError(f"{what}: expected a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in needed if c not in df.columns]
-    if missing:
-        raise ModelInputError(f"{what}: column(s) {missing} not in the data (columns: {list(df.columns)})")
-    if len(df) == 0:
-        raise ModelInputError(f"{what}: the data has no rows")
-
-
-def _show(value: Any) -> Any:
-    """numpy scalars print as np.int64(0); show the plain Python value in messages."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _check_no_na(df: pd.DataFrame, cols: Sequence[str], what: str) -> None:
-    """Refuse NA instead of letting patsy drop rows silently; name the first offending rows."""
-    for c in cols:
-        bad = df.index[df[c].isna()]
-        if len(bad):
-            shown = ", ".join(map(str, bad[:10])) + (" ..." if len(bad) > 10 else "")
-            raise ModelInputError(
-                f"{what}: column {c!r} is NA in {len(bad)} row(s) (index {shown}); "
-                "drop or impute those rows explicitly before fitting"
-            )
-
-
-def _check_groups(df: pd.DataFrame, col: str, what: str) -> np.ndarray:
-    _check_columns(df, [col], what)
-    _check_no_na(df, [col], what)
-    return pd.factorize(df[col])[0]
-
-
-def _build(make: Any, what: str) -> Any:
-    """Build a statsmodels model from a formula; turn the formula engine's errors into ours."""
-    try:
-        return make()
-    except ModelInputError:
-        raise
-    except Exception as exc:  # patsy/formulaic: unknown variable, syntax error, ...
-        msg = str(exc).strip().replace("\n", " ")
-        raise ModelInputError(f"{what}: cannot build the model from the formula: {msg}") from exc
 
 
 def tidy_coefs(params: pd.Series, bse: pd.Series, alpha: float = 0.05) -> pd.DataFrame:
@@ -313,12 +274,13 @@ class OrdinalFit:
         parameters by central finite differences, times the model's covariance (cluster-robust
         when the model was fitted with ``cluster=``); ``"bootstrap"`` -- refit on ``n_boot``
         resamples of rows (of clusters when fitted with ``cluster=``), SE = SD of the AMEs.
-        Intervals are Wald ``ame +- z * se`` in both cases.
+        Intervals are Wald ``estimate +- z * se`` in both cases.
 
         Returns
         -------
         pandas.DataFrame
-            ``term, category, ame, se, ci_low, ci_high``.
+            ``term, category, estimate, se, ci_low, ci_high`` (``estimate`` = the AME, a change in
+            probability; the column vocabulary of every model table).
         """
         if se not in ("delta", "bootstrap"):
             raise ModelInputError(f"marginal_effects: se must be 'delta' or 'bootstrap', got {se!r}")
@@ -354,7 +316,7 @@ class OrdinalFit:
         return pd.DataFrame({
             "term": np.repeat(self._slope_names, c),
             "category": np.tile(np.asarray(self.categories_, dtype=object), k),
-            "ame": ame.ravel(),
+            "estimate": ame.ravel(),
             "se": sd.ravel(),
             "ci_low": (ame - q * sd).ravel(),
             "ci_high": (ame + q * sd).ravel(),
@@ -411,6 +373,64 @@ def _fit_cumulative(
     if not np.isfinite(res.x).all() or not np.isfinite(res.fun):
         raise FloatingPointError("cumulative-link fit diverged")
     return np.asarray(res.x, dtype=float)
+
+
+def _fit_standardised(codes: np.ndarray, exog: np.ndarray, n_cat: int, link: str) -> np.ndarray:
+    """:func:`_fit_cumulative` on centred, unit-SD columns, mapped back to the raw parametrisation.
+
+    With z = (x - m) / s: theta_j - z'b = (theta_j + m'beta) - x'beta, beta = b / s, so the slopes
+    are divided by s and the first cut shifted by m'beta; the log cut increments do not change.
+    """
+    k = exog.shape[1]
+    centre = exog.mean(axis=0)
+    scale = exog.std(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    z = (exog - centre) / scale
+    par = _fit_cumulative(codes, z, n_cat, link, _start_params(codes, n_cat, k, link))
+    beta = par[:k] / scale
+    return np.r_[beta, par[k] + centre @ beta, par[k + 1:]]
+
+
+def _check_ordinal_gradient(result: Any, link: str) -> bool:
+    """Warn (and return False) when the reported optimum is not a stationary point.
+
+    The score is taken on the standardised scale (slope gradient times the column SD), where a
+    converged fit has |score| far below 1e-3; statsmodels' own check is on the raw scale, where a
+    column in large units makes tiny gradients that hide a wrong optimum.
+    """
+    m = result.model
+    exog = np.asarray(m.exog, dtype=float)
+    k = exog.shape[1]
+    codes = np.asarray(m.endog, dtype=int)
+    params = np.asarray(result.params, dtype=float)
+    scale = exog.std(axis=0)
+    centre = exog.mean(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    z = (exog - centre) / scale
+    std_par = np.r_[params[:k] * scale, params[k] - centre @ params[:k], params[k + 1:]]
+    grad = np.empty_like(std_par)
+
+    def nll(p: np.ndarray) -> float:
+        beta, raw = p[:k], p[k:]
+        cuts = np.r_[-np.inf, np.cumsum(np.r_[raw[0], np.exp(raw[1:])]), np.inf]
+        xb = z @ beta
+        hi = _cdf_pdf(cuts[codes + 1] - xb, link)[0]
+        lo = _cdf_pdf(cuts[codes] - xb, link)[0]
+        return -float(np.log(np.clip(hi - lo, 1e-300, None)).sum())
+
+    for j in range(len(std_par)):
+        h = 1e-6 * max(1.0, abs(std_par[j]))
+        up, dn = std_par.copy(), std_par.copy()
+        up[j] += h
+        dn[j] -= h
+        grad[j] = (nll(up) - nll(dn)) / (2 * h)
+    worst = float(np.max(np.abs(grad)))
+    if not np.isfinite(worst) or worst > 1e-3:
+        warnings.warn(f"fit_ordinal: the optimiser stopped where the score is not zero (max |gradient| "
+                      f"{worst:.2g} on standardised predictors); estimates are unreliable. Rescale the "
+                      "predictors (e.g. thousands of yen, z-scores) and refit", RuntimeWarning, stacklevel=3)
+        return False
+    return True
 
 
 def _start_params(codes: np.ndarray, n_cat: int, k: int, link: str) -> np.ndarray:
@@ -512,25 +532,42 @@ def fit_ordinal(
         model = _build(lambda: OrderedModel.from_formula(formula, data, distr=link), "fit_ordinal")
 
     fit_kw: dict[str, Any] = {"cov_type": "cluster", "cov_kwds": {"groups": groups}} if cluster else {}
+    names = list(model.exog_names)[: model.exog.shape[1]]
+    _check_design(model.exog, names, "fit_ordinal", thresholds=True)
+    _check_separation(np.asarray(model.endog, dtype=int), np.asarray(model.exog, dtype=float), names,
+                      "fit_ordinal", ycol)
+    if cluster:
+        _check_cluster_support(model.exog, names, df[cluster].to_numpy(), "fit_ordinal", cluster)
 
     def _fit(m: OrderedModel, **kw: Any) -> Any:
         # Optimum from our analytic-gradient BFGS (~10x faster than statsmodels' numerical
-        # gradients); statsmodels then confirms it in one step and supplies the Hessian / covariance.
+        # gradients) on centred and scaled columns: a predictor in large units (e.g. yen, or
+        # 1e5 + x) otherwise stops BFGS early at a wrong point that it reports as converged.
+        # statsmodels then confirms it and supplies the Hessian / covariance.
         codes = np.asarray(m.endog, dtype=int)
         try:
-            start = _fit_cumulative(codes, np.asarray(m.exog, dtype=float), len(categories), link,
-                                    _start_params(codes, len(categories), m.exog.shape[1], link))
+            start = _fit_standardised(codes, np.asarray(m.exog, dtype=float), len(categories), link)
         except Exception:  # fall back to statsmodels' own optimiser from its default start
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 start = m.fit(method="bfgs", disp=False, maxiter=1000, skip_hessian=True).params
+        else:
+            # Our optimum is final: statsmodels' numerical raw-scale gradient would move it off by
+            # up to 1e-4 when a column is in large units. maxiter=0 only adds the Hessian / covariance;
+            # convergence is judged by the score check below.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return m.fit(method="bfgs", disp=False, start_params=start, maxiter=0, **kw)
         res = m.fit(method="bfgs", disp=False, start_params=start, maxiter=1000, **kw)
         if not res.mle_retvals.get("converged", False):  # polish with Newton
             res = m.fit(method="newton", disp=False, start_params=res.params, maxiter=100, **kw)
         return res
 
     result = _fit(model, **fit_kw)
-    converged = _warn_unconverged(result, "fit_ordinal")
+    converged = _check_ordinal_gradient(result, link)
+    if not np.isfinite(np.asarray(result.bse, dtype=float)).all():
+        warnings.warn("fit_ordinal: the information matrix could not be inverted, some SEs are NaN "
+                      "(near-empty categories or near-collinear predictors?)", RuntimeWarning, stacklevel=2)
     slope_names = list(model.exog_names)[: model.exog.shape[1]]
     n_slopes = len(slope_names)
     slopes = tidy_coefs(result.params.iloc[:n_slopes], result.bse.iloc[:n_slopes], alpha)
@@ -667,6 +704,15 @@ def fit_gee(
                                   f"{_show(df.loc[bad[0], used[0]])!r} ({len(bad)} bad row(s))")
     model = _build(lambda: sm.GEE.from_formula(formula, groups=codes, data=df, family=fams[family](),
                                                cov_struct=structs[cov_struct](), offset=offset), "fit_gee")
+    names = list(model.exog_names)
+    _check_design(model.exog, names, "fit_gee")
+    if family == "binomial":
+        _check_separation(np.asarray(model.endog, dtype=int), np.asarray(model.exog, dtype=float), names,
+                          "fit_gee", used[0])
+    else:
+        _check_zero_counts(np.asarray(model.endog, dtype=float), np.asarray(model.exog, dtype=float), names,
+                           "fit_gee", used[0])
+    _check_cluster_support(model.exog, names, df[groups].to_numpy(), "fit_gee", groups)
     result = model.fit(scale="X2", ddof_scale=0)
     _warn_unconverged(result, "fit_gee")
     dep = model.cov_struct.dep_params
@@ -685,8 +731,9 @@ class RateFit:
     Attributes
     ----------
     coefs_ : pandas.DataFrame
-        ``term, estimate, se, z, p, ci_low, ci_high, rate_ratio, rr_ci_low, rr_ci_high``;
-        ``estimate`` is a log rate ratio (the intercept: log rate per exposure unit).
+        ``term, estimate, se, z, p, ci_low, ci_high, exp_estimate, exp_ci_low, exp_ci_high``;
+        ``estimate`` is a log rate ratio (the intercept: log rate per exposure unit), ``exp_*`` the
+        rate ratio and its interval (the same names as :class:`GeeFit`).
     llf_ : float
     alpha_ : float
         NB2 dispersion (``Var = mu + alpha mu^2``); 0 for Poisson. ``theta_ = 1/alpha_`` is
@@ -735,7 +782,9 @@ def fit_rate(
         Column of exposures (> 0), default ``n_tokens``.
     family : {"poisson", "negbin"}
         ``negbin`` = NB2; alpha by maximum likelihood (statsmodels ``NegativeBinomial``),
-        then coefficients and SEs from the GLM at that alpha (as R ``MASS::glm.nb``).
+        then coefficients and SEs from the GLM at that alpha (as R ``MASS::glm.nb``). Counts that
+        are not over-dispersed put the ML alpha on its boundary 0: the Poisson fit is then
+        returned (``alpha_ = 0``) with a RuntimeWarning.
     cluster : str, optional
         Cluster column: cluster-robust SEs (with ``G/(G-1)`` and ``(N-1)/(N-K)``
         corrections). Recommended for utterances nested in dialogues.
@@ -753,7 +802,7 @@ def fit_rate(
     >>> ja = np.tile([0, 1], 250)
     >>> k = rng.poisson(n * 0.05 * np.exp(0.7 * ja))
     >>> fit = fit_rate(pd.DataFrame({"k": k, "ja": ja, "n_tokens": n}), "k ~ ja")
-    >>> round(float(fit.coefs_.loc[1, "rate_ratio"]), 2)  # planted exp(0.7) = 2.01
+    >>> round(float(fit.coefs_.loc[1, "exp_estimate"]), 2)  # planted exp(0.7) = 2.01
     2.05
     """
     if family not in ("poisson", "negbin"):
@@ -769,27 +818,56 @@ def fit_rate(
                               f"{_show(df.loc[bad[0], ycol])!r} ({len(bad)} bad row(s))")
     offset = _log_exposure(df, exposure, "fit_rate")
     fit_kw: dict[str, Any] = {}
+    glm = _build(lambda: smf.glm(formula, df, offset=offset, family=sm.families.Poisson()), "fit_rate")
+    names = list(glm.exog_names)
+    _check_design(glm.exog, names, "fit_rate")
+    _check_zero_counts(np.asarray(glm.endog, dtype=float), np.asarray(glm.exog, dtype=float), names,
+                       "fit_rate", ycol)
     if cluster:
-        fit_kw = {"cov_type": "cluster", "cov_kwds": {"groups": _check_groups(df, cluster, "fit_rate")}}
+        codes = _check_groups(df, cluster, "fit_rate")
+        _check_cluster_support(glm.exog, names, df[cluster].to_numpy(), "fit_rate", cluster)
+        fit_kw = {"cov_type": "cluster", "cov_kwds": {"groups": codes}}
     disp = 0.0
     if family == "negbin":
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            nb_model = _build(lambda: smf.negativebinomial(formula, df, offset=offset), "fit_rate")
-            nb = nb_model.fit(disp=False, maxiter=500, method="bfgs")
-            nb = nb_model.fit(disp=False, maxiter=100, start_params=nb.params, method="newton")
-        _warn_unconverged(nb, "fit_rate (negbin dispersion)")
-        disp = float(nb.params.iloc[-1])
-        fam = sm.families.NegativeBinomial(alpha=disp)
-    else:
-        fam = sm.families.Poisson()
-    glm = _build(lambda: smf.glm(formula, df, offset=offset, family=fam), "fit_rate")
+        disp = _negbin_alpha(formula, df, offset)
+        if disp > 0:
+            glm = _build(lambda: smf.glm(formula, df, offset=offset,
+                                         family=sm.families.NegativeBinomial(alpha=disp)), "fit_rate")
     result = glm.fit(tol=1e-12, **fit_kw)
     _warn_unconverged(result, "fit_rate")
-    t = tidy_coefs(result.params, result.bse, alpha)
-    t = t.assign(rate_ratio=np.exp(t["estimate"]), rr_ci_low=np.exp(t["ci_low"]),
-                 rr_ci_high=np.exp(t["ci_high"]))
+    t = _exp_columns(tidy_coefs(result.params, result.bse, alpha))
     return RateFit(coefs_=t, llf_=float(result.llf), alpha_=disp, result=result)
+
+
+def _negbin_alpha(formula: str, df: pd.DataFrame, offset: np.ndarray) -> float:
+    """NB2 dispersion by ML; 0 (Poisson, with a warning) when the counts are not over-dispersed.
+
+    Without over-dispersion the ML alpha is on the boundary 0: statsmodels' optimiser then walks
+    log(alpha) towards -inf and returns NaN while reporting convergence (25 of 40 simulated Poisson
+    sets), and R's ``glm.nb`` warns "iteration limit reached" with theta -> inf. The Poisson model
+    is the limit of NB2 as alpha -> 0, so it is the ML fit there.
+    """
+    nb = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nb_model = _build(lambda: smf.negativebinomial(formula, df, offset=offset), "fit_rate")
+        try:
+            nb = nb_model.fit(disp=False, maxiter=500, method="bfgs")
+            nb = nb_model.fit(disp=False, maxiter=100, start_params=nb.params, method="newton")
+        except (np.linalg.LinAlgError, ValueError, FloatingPointError, OverflowError):
+            pass  # handled as "no usable dispersion estimate" below
+    disp = float(nb.params.iloc[-1]) if nb is not None else float("nan")
+    converged = nb is not None and bool((getattr(nb, "mle_retvals", None) or {}).get("converged", False))
+    if not np.isfinite(disp) or disp < 1e-8 or not np.isfinite(nb.llf):
+        warnings.warn(
+            "fit_rate: the counts show no over-dispersion (the negative-binomial dispersion estimate, "
+            f"{disp:.3g}, is at or past its boundary alpha = 0), so the Poisson fit is reported "
+            "(alpha_ = 0); use cluster= for robust SEs", RuntimeWarning, stacklevel=3)
+        return 0.0
+    if not converged:
+        warnings.warn("fit_rate (negbin dispersion): the optimiser did not converge; estimates may be "
+                      "unreliable", RuntimeWarning, stacklevel=3)
+    return disp
 
 
 # --------------------------------------------------------------------------- mixed
@@ -803,7 +881,9 @@ class MixedFit:
     ----------
     coefs_ : pandas.DataFrame
         Fixed effects ``term, estimate, se, z, p, ci_low, ci_high`` (Wald, normal; lme4
-        reports no p-values -- treat them as large-sample approximations).
+        reports no p-values -- treat them as large-sample approximations). ``se`` is lme4's
+        ``vcov()``: ``(X' V^-1 X)^-1`` at the REML (ML) variance components, i.e. conditional on
+        them (statsmodels' ``result.bse`` differs on unbalanced groups).
     variance_ : pandas.DataFrame
         ``component`` (``"group"``, ``"residual"``), ``variance``, ``sd``.
     icc_ : float
@@ -819,6 +899,23 @@ class MixedFit:
     icc_: float
     llf_: float
     result: Any = field(repr=False)
+
+
+def _gls_se(exog: np.ndarray, labels: Sequence, rows: dict, v_group: float, v_resid: float) -> np.ndarray:
+    """lme4's fixed-effect SEs: sqrt(diag((X' V^-1 X)^-1)) at the estimated variance components.
+
+    V_i = v_resid I + v_group 11' per group, so V_i^-1 = (I - w 11') / v_resid with
+    w = v_group / (v_resid + n_i v_group). statsmodels' ``bse`` instead inverts the joint Hessian
+    of fixed effects and variance parameters, which differs on unbalanced groups (~1e-4 relative).
+    """
+    k = exog.shape[1]
+    info = np.zeros((k, k))
+    for g in labels:
+        x = exog[rows[g]]
+        w = v_group / (v_resid + len(x) * v_group)
+        s = x.sum(axis=0)
+        info += (x.T @ x - w * np.outer(s, s)) / v_resid
+    return np.sqrt(np.diag(np.linalg.inv(info)))
 
 
 def fit_mixed(
@@ -862,14 +959,22 @@ def fit_mixed(
     yv = df[used[0]]
     if not pd.api.types.is_numeric_dtype(yv):
         raise ModelInputError(f"fit_mixed: outcome {used[0]!r} must be numeric, got dtype {yv.dtype}")
+    n_groups = int(df[groups].nunique())
+    if n_groups >= len(df):
+        raise ModelInputError(
+            f"fit_mixed: {groups!r} has {n_groups} levels for {len(df)} rows (one row per group): the group "
+            "and residual variances cannot be told apart (lme4: 'number of levels of each grouping factor "
+            "must be < number of observations'); fit an ordinary regression instead")
+    model = _build(lambda: smf.mixedlm(formula, df, groups=df[groups]), "fit_mixed")
+    _check_design(model.exog, model.exog_names, "fit_mixed")
     with warnings.catch_warnings():
         # statsmodels warns about boundary fits; convergence is checked below
         warnings.simplefilter("ignore")
-        result = _build(lambda: smf.mixedlm(formula, df, groups=df[groups]), "fit_mixed").fit(reml=reml)
+        result = model.fit(reml=reml)
     _warn_unconverged(result, "fit_mixed")
-    k = len(result.fe_params)
-    coefs = tidy_coefs(result.fe_params, result.bse.iloc[:k], alpha)
     v_g, v_e = float(result.cov_re.iloc[0, 0]), float(result.scale)
+    se = _gls_se(np.asarray(model.exog, dtype=float), model.group_labels, model.row_indices, v_g, v_e)
+    coefs = tidy_coefs(result.fe_params, pd.Series(se, index=result.fe_params.index), alpha)
     variance = pd.DataFrame({"component": ["group", "residual"], "variance": [v_g, v_e],
                              "sd": [np.sqrt(v_g), np.sqrt(v_e)]})
     return MixedFit(coefs_=coefs, variance_=variance, icc_=v_g / (v_g + v_e), llf_=float(result.llf),

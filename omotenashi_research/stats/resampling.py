@@ -17,7 +17,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["bootstrap_weights", "cluster_bootstrap", "permutation_masks", "permutation_p", "permutation_test"]
+__all__ = [
+    "bootstrap_weights",
+    "check_clusters_per_group",
+    "cluster_bootstrap",
+    "permutation_masks",
+    "permutation_p",
+    "permutation_test",
+]
 
 Statistic = Callable[[pd.DataFrame], "float | pd.Series | dict"]
 
@@ -44,6 +51,56 @@ def _constant_within(df: pd.DataFrame, column: str, cluster: str, what: str) -> 
             f"values, e.g. {bad.index[:5].tolist()}; permute or stratify at the level where it varies"
         )
     return df.groupby(cluster, sort=False)[column].first()
+
+
+def check_clusters_per_group(
+    groups: Sequence | np.ndarray | pd.Series,
+    clusters: Sequence | np.ndarray | pd.Series,
+    what: str,
+    *,
+    label: str = "group",
+    cluster_name: str = "cluster",
+    min_clusters: int = 2,
+) -> None:
+    """Refuse a comparison in which a group's rows come from fewer than ``min_clusters`` clusters.
+
+    With one dialogue in a group, cluster-robust SEs, stratified cluster bootstraps and GEE all
+    treat that dialogue's idiosyncrasy as a fixed fact: the interval for the group contrast is
+    confidently wrong. Shared by the models (``cluster=`` / ``groups=``) and the resamplers.
+
+    Parameters
+    ----------
+    groups, clusters : array-like
+        Row-level group value (e.g. a 0/1 design column, ``lang``) and cluster id (dialogue).
+    what : str
+        Caller's name, for the message.
+    label, cluster_name : str
+        How to call the grouping and the clusters in the message.
+    min_clusters : int
+
+    Raises
+    ------
+    ValueError
+        Naming the group(s) with too few clusters and those clusters.
+
+    Examples
+    --------
+    >>> check_clusters_per_group(["a", "a", "b", "b"], [1, 2, 3, 4], "demo")
+    >>> check_clusters_per_group(["a", "a", "b", "b"], [1, 2, 3, 3], "demo")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: demo: group value 'b' occurs in only 1 cluster(s) of 'cluster' ([3]); need >= 2 ...
+    """
+    n = pd.Series(np.asarray(clusters)).groupby(np.asarray(groups), sort=True).agg(["nunique", "unique"])
+    bad = n[n["nunique"] < min_clusters]
+    if len(bad):
+        g = bad.index[0]
+        shown = [v.item() if isinstance(v, np.generic) else v for v in list(bad.loc[g, "unique"])[:5]]
+        gv = g.item() if isinstance(g, np.generic) else g
+        raise ValueError(
+            f"{what}: {label} value {gv!r} occurs in only {int(bad.loc[g, 'nunique'])} cluster(s) of "
+            f"{cluster_name!r} ({shown}); need >= {min_clusters} clusters per group for a clustered "
+            "SE / resample of the contrast to mean anything")
 
 
 def _as_series(value, what: str) -> pd.Series:
@@ -89,10 +146,18 @@ def permutation_masks(
 
 
 def permutation_p(null: np.ndarray, observed: float, alternative: str, exact: bool) -> float:
-    """Exact p = hits / total, random p = (1 + hits) / (1 + B) (Phipson & Smyth 2010)."""
-    null = null[np.isfinite(null)]
+    """Exact p = hits / total, random p = (1 + hits) / (1 + B) (Phipson & Smyth 2010).
+
+    Infinite values are kept (a relabelling that leaves a group without events has log rate
+    ratio -inf: as extreme as it gets), NaN ones (undefined statistic) are left out. An undefined
+    observed statistic gives NaN. With the observed relabelling among the exact ones, p >= 1/total.
+    """
+    null = np.asarray(null, dtype=float)
+    null = null[~np.isnan(null)]
+    if np.isnan(observed) or null.size == 0:
+        return float("nan")
     # Relative tolerance: relabellings tying the observed value must count as "as extreme".
-    tol = 1e-9 * max(1.0, abs(observed))
+    tol = 1e-9 * max(1.0, abs(observed)) if np.isfinite(observed) else 0.0
     if alternative == "two-sided":
         hits = np.sum(np.abs(null) >= abs(observed) - tol)
     elif alternative == "greater":
@@ -160,7 +225,9 @@ def cluster_bootstrap(
     Raises
     ------
     ValueError
-        With fewer than 2 clusters, missing cluster labels, or strata varying within a cluster.
+        With fewer than 2 clusters, missing cluster labels, strata varying within a cluster, or a
+        stratum made of a single cluster (it would be redrawn identically every time, adding no
+        variance: the interval would be confidently wrong).
 
     Notes
     -----
@@ -197,6 +264,9 @@ def cluster_bootstrap(
     rows_of = [order[starts[k] : starts[k + 1]] for k in range(n_clusters)]
     if strata:
         stratum = _constant_within(df, strata, cluster, what).reindex(uniques)
+        # A stratum of one dialogue is redrawn identically every time: its variance would be 0.
+        check_clusters_per_group(stratum.to_numpy(), np.asarray(uniques), what, label=f"stratum {strata!r}",
+                                 cluster_name=cluster)
         pools = [np.flatnonzero((stratum == s).to_numpy()) for s in pd.unique(stratum)]
     else:
         pools = [np.arange(n_clusters)]
@@ -323,6 +393,8 @@ def permutation_test(
     -----
     Exact p = #{T* ≥ T} / C(n, n1) over all relabellings (the observed one included); random
     p = (1 + #{T* ≥ T}) / (1 + B) (Phipson & Smyth 2010), never 0. Two-sided compares |T|.
+    Infinite statistics (e.g. a log ratio with an empty group) count as the most extreme values;
+    only undefined (NaN) ones are left out, with a warning.
 
     Examples
     --------
@@ -381,9 +453,9 @@ def permutation_test(
     observed = stat_of(is1)
     masks, exact = permutation_masks(n_cl, n1, int(n_permutations), np.random.default_rng(seed))
     null = np.array([stat_of(m) for m in masks], dtype=float)
-    n_bad = int((~np.isfinite(null)).sum())
+    n_bad = int(np.isnan(null).sum())
     if n_bad:
-        warnings.warn(f"{what}: the statistic was not finite in {n_bad} of {null.size} relabellings; "
+        warnings.warn(f"{what}: the statistic was undefined (NaN) in {n_bad} of {null.size} relabellings; "
                       "they are left out of the p-value", RuntimeWarning, stacklevel=2)
     p = permutation_p(null, observed, alternative, exact)
     return pd.DataFrame([{

@@ -133,7 +133,7 @@ def mini(tmp_path) -> Path:
 
 
 def test_mini_posts(mini):
-    df = load_asdc(data_dir=mini)
+    df = load_asdc(data_dir=mini, verify=False)
     assert df["dialogue_id"].tolist() == ["001"] * 4 + ["002"] * 2
     assert df["turn"].tolist() == [0, 1, 2, 3, 0, 1]
     assert df["role"].tolist() == ["agent", "customer", "agent", "customer", "customer", "agent"]
@@ -146,7 +146,7 @@ def test_mini_posts(mini):
 
 
 def test_mini_sentences(mini):
-    df = load_asdc(data_dir=mini, sentences=True)
+    df = load_asdc(data_dir=mini, verify=False, sentences=True)
     d1 = df[df["dialogue_id"] == "001"]
     assert d1["turn"].tolist() == list(range(7))
     assert d1["post_turn"].tolist() == [0, 0, 1, 1, 2, 3, 3]
@@ -157,7 +157,7 @@ def test_mini_sentences(mini):
 
 
 def test_mini_dialog_acts(mini):
-    acts = load_asdc_dialog_acts(data_dir=mini)
+    acts = load_asdc_dialog_acts(data_dir=mini, verify=False)
     assert len(acts) == len(ACTS_001)
     assert acts["post_turn"].tolist() == [0, 0, 1, 1, 1, 2, 3]
     assert _labels(acts["speech_act"]) == [None, None, "伝達", "要求", "要求", None, "はい"]
@@ -170,18 +170,18 @@ def test_bad_files_name_file_and_row(mini):
     data["utterances"][1]["name"] = "clerk"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(TranscriptValidationError, match=r"002\.json") as err:
-        load_asdc(data_dir=mini)
+        load_asdc(data_dir=mini, verify=False)
     assert err.value.failures.loc[0, "row"] == 1 and err.value.failures.loc[0, "column"] == "name"
     act = mini / "asdc" / "data" / "main" / "dialog_act" / "001.tsv"
     act.write_text("utterance_id\tspeaker\n1\tagent\n", encoding="utf-8")
     path.unlink()
     with pytest.raises(TranscriptValidationError, match=r"001\.tsv"):
-        load_asdc(data_dir=mini)
+        load_asdc(data_dir=mini, verify=False)
 
 
 def test_missing_corpus_says_how_to_fetch(tmp_path):
     with pytest.raises(CorpusNotFoundError, match=r"fetch\('asdc'\)"):
-        load_asdc(data_dir=tmp_path)
+        load_asdc(data_dir=tmp_path, verify=False)
 
 
 # ---------------------------------------------------------------- the staged corpus (SOURCE.md)

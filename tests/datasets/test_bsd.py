@@ -61,7 +61,7 @@ def _write(root: Path, split: str, data) -> Path:
 
 def test_mini_sentences(tmp_path):
     _write(tmp_path, "dev", [SCENARIO])
-    df = load_bsd(["dev"], data_dir=tmp_path)
+    df = load_bsd(["dev"], data_dir=tmp_path, verify=False)
     assert df["dialogue_id"].tolist() == ["demo_J001_01/ja"] * 4 + ["demo_J001_01/en"] * 4
     assert df["turn"].tolist() == [0, 1, 2, 3] * 2
     assert df["turn_group"].tolist() == [0, 0, 1, 2] * 2
@@ -77,7 +77,7 @@ def test_mini_sentences(tmp_path):
 
 def test_mini_merged_turns(tmp_path):
     _write(tmp_path, "dev", [SCENARIO])
-    df = load_bsd(["dev"], data_dir=tmp_path, merge_turns=True)
+    df = load_bsd(["dev"], data_dir=tmp_path, verify=False, merge_turns=True)
     assert df["turn"].tolist() == [0, 1, 2] * 2
     assert df["text"].tolist() == ["もしもし。加藤さんですか？", "はい。", "どうも。",
                                    "Hello. Is this Kato?", "Yes.", "Thanks."]
@@ -100,7 +100,7 @@ def test_bad_files_name_file_scenario_and_pair(tmp_path, mutate, column, problem
     mutate(sc)
     path = _write(tmp_path, "test", [sc])
     with pytest.raises(TranscriptValidationError) as err:
-        load_bsd(["test"], data_dir=tmp_path)
+        load_bsd(["test"], data_dir=tmp_path, verify=False)
     fail = err.value.failures
     assert str(path) in str(err.value)
     assert fail.loc[0, "column"] == column and problem in fail.loc[0, "problem"]
@@ -109,9 +109,9 @@ def test_bad_files_name_file_scenario_and_pair(tmp_path, mutate, column, problem
 
 def test_bad_split_and_missing_corpus(tmp_path):
     with pytest.raises(ValueError, match="unknown BSD split"):
-        load_bsd(["train"], data_dir=tmp_path)
+        load_bsd(["train"], data_dir=tmp_path, verify=False)
     with pytest.raises(CorpusNotFoundError, match=r"fetch\('bsd'\)"):
-        load_bsd(data_dir=tmp_path)
+        load_bsd(data_dir=tmp_path, verify=False)
 
 
 # ---------------------------------------------------------------- the staged corpus (SOURCE.md)

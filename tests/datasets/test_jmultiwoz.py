@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -59,7 +58,7 @@ def mini(tmp_path) -> Path:
 
 def test_mini_rebuilt(mini):
     with pytest.warns(UserWarning, match=r"dropped 1 empty message"):
-        df = load_jmultiwoz(data_dir=mini)
+        df = load_jmultiwoz(data_dir=mini, verify=False)
     assert df["dialogue_id"].tolist() == ["dlg_A"] * 5 + ["dlg_B"] * 2
     assert df["turn"].tolist() == [0, 1, 2, 3, 4, 0, 1]
     assert df["role"].tolist() == ["customer", "agent", "customer", "agent", "customer", "customer", "agent"]
@@ -73,7 +72,7 @@ def test_mini_rebuilt(mini):
 
 def test_mini_tool_calls(mini):
     with pytest.warns(UserWarning):
-        df = load_jmultiwoz(data_dir=mini, with_tool_calls=True)
+        df = load_jmultiwoz(data_dir=mini, verify=False, with_tool_calls=True)
     user = df[df["role"] == "customer"]
     assert user["tool_names"].tolist() == [("Search_hotel",), (), (), ()]
     assert json.loads(user["tool_calls"].iloc[0]) == CALLS["dlg_A"][0]
@@ -82,7 +81,7 @@ def test_mini_tool_calls(mini):
 
 def test_empty_text_raise(mini):
     with pytest.raises(TranscriptValidationError, match="empty message") as err:
-        load_jmultiwoz(data_dir=mini, empty_text="raise")
+        load_jmultiwoz(data_dir=mini, verify=False, empty_text="raise")
     assert err.value.failures["row"].tolist() == ["dlg_B turn 2"]
 
 
@@ -91,7 +90,7 @@ def test_not_a_prefix_is_an_error(tmp_path):
     inputs[1]["question"][0]["content"] = "別の文です。"  # row 2 (line 2) of dlg_A differs from the longest
     path = _write_zip(tmp_path, inputs, ground)
     with pytest.raises(TranscriptValidationError, match="not a prefix") as err:
-        load_jmultiwoz(data_dir=tmp_path)
+        load_jmultiwoz(data_dir=tmp_path, verify=False)
     assert str(path) in str(err.value) and err.value.failures.loc[0, "row"] == 2
 
 
@@ -108,7 +107,7 @@ def test_bad_rows_name_line(tmp_path, mutate, problem):
     mutate(inputs)
     _write_zip(tmp_path, inputs, ground)
     with pytest.raises(TranscriptValidationError, match=problem) as err:
-        load_jmultiwoz(data_dir=tmp_path)
+        load_jmultiwoz(data_dir=tmp_path, verify=False)
     assert err.value.failures.loc[0, "row"] == 1
     assert "jmultiwoz_tc_input.json" in str(err.value)
 
@@ -117,9 +116,9 @@ def test_misaligned_ground_file(tmp_path):
     inputs, ground = _rows(DIALOGUES)
     _write_zip(tmp_path, inputs, ground[::-1])
     with pytest.warns(UserWarning):
-        load_jmultiwoz(data_dir=tmp_path)  # ground file not read
+        load_jmultiwoz(data_dir=tmp_path, verify=False)  # ground file not read
     with pytest.raises(TranscriptValidationError, match="not aligned"):
-        load_jmultiwoz(data_dir=tmp_path, with_tool_calls=True)
+        load_jmultiwoz(data_dir=tmp_path, verify=False, with_tool_calls=True)
 
 
 TEXTS = st.lists(st.text(alphabet="あいうえお。", min_size=1, max_size=5), min_size=1, max_size=9)
@@ -140,7 +139,7 @@ def test_rebuild_recovers_dialogues_from_shuffled_prefixes(dialogues, rnd):
 
 def test_missing_corpus_says_how_to_fetch(tmp_path):
     with pytest.raises(CorpusNotFoundError, match=r"fetch\('jmultiwoz_tc'\)"):
-        load_jmultiwoz(data_dir=tmp_path)
+        load_jmultiwoz(data_dir=tmp_path, verify=False)
 
 
 # ---------------------------------------------------------------- the staged corpus (SOURCE.md)
@@ -150,11 +149,8 @@ EMPTY_FINAL_USER = 122  # dialogues ending with an empty user message in this co
 
 @pytest.fixture(scope="module")
 def jmw(corpora_dir) -> pd.DataFrame:
-    t0 = time.perf_counter()
     with pytest.warns(UserWarning, match=f"dropped {EMPTY_FINAL_USER} empty message"):
-        df = load_jmultiwoz(data_dir=corpora_dir, with_tool_calls=True)
-    df.attrs["seconds"] = time.perf_counter() - t0
-    return df
+        return load_jmultiwoz(data_dir=corpora_dir, with_tool_calls=True)
 
 
 @pytest.mark.corpus
@@ -169,7 +165,7 @@ def test_counts(jmw):
     assert jmw.groupby("role")["text"].apply(lambda s: s.str.len().sum()).to_dict() == {
         "customer": 988384, "agent": 904262
     }
-    assert jmw.attrs["seconds"] < 20
+    # Load time is not asserted here (shared CI cores make timed tests flaky): see benchmarks/.
 
 
 @pytest.mark.corpus

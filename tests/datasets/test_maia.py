@@ -98,9 +98,9 @@ def test_record_rows_known_answer():
 
 def test_missing_corpus_says_how_to_fetch(tmp_path):
     with pytest.raises(CorpusNotFoundError, match="fetch"):
-        load_maia(data_dir=tmp_path)
+        load_maia(data_dir=tmp_path, verify=False)
     with pytest.raises(CorpusNotFoundError, match="fetch"):
-        load_maia_turns(data_dir=tmp_path)
+        load_maia_turns(data_dir=tmp_path, verify=False)
 
 
 def test_malformed_record_names_file_record_and_column(tmp_path):
@@ -110,7 +110,7 @@ def test_malformed_record_names_file_record_and_column(tmp_path):
     record = {"id": "d1", "dialog": {}, "turns": [turn]}
     (folder / "de_client_77.json").write_text(json.dumps([record]), encoding="utf-8")
     with pytest.raises(TranscriptValidationError, match=r"de_client_77\.json") as err:
-        load_maia(data_dir=tmp_path, subsets=["de_client_77"])
+        load_maia(data_dir=tmp_path, verify=False, subsets=["de_client_77"])
     assert "record 0 (d1), turn 0" in str(err.value) and "'floor'" in str(err.value)
 
 

@@ -37,7 +37,7 @@ def test_quartile_labels_properties(values):
 
 def test_missing_corpus_says_how_to_fetch(tmp_path):
     with pytest.raises(CorpusNotFoundError, match="fetch"):
-        load_stanford_politeness(data_dir=tmp_path)
+        load_stanford_politeness(data_dir=tmp_path, verify=False)
 
 
 def test_unknown_domain():
@@ -60,7 +60,7 @@ def test_bad_rows_are_named(tmp_path, line, match):
     good = "Wikipedia,2,Would you please check this?,20,21,19,22,18,a,b,c,d,e,0.9\n"
     (folder / "wikipedia.annotated.csv").write_text(HEADER + good + line + "\n", encoding="utf-8")
     with pytest.raises(TranscriptValidationError, match=match) as err:
-        load_stanford_politeness(["wikipedia"], data_dir=tmp_path)
+        load_stanford_politeness(["wikipedia"], data_dir=tmp_path, verify=False)
     assert "wikipedia.annotated.csv" in str(err.value)
 
 

@@ -130,7 +130,7 @@ def _write(root: Path, name: str, text: str) -> Path:
 
 def test_mini_file_known_table(tmp_path):
     _write(tmp_path, "MWOZ.txt", MINI)
-    df = load_uss(["MWOZ"], data_dir=tmp_path)
+    df = load_uss(["MWOZ"], data_dir=tmp_path, verify=False)
     assert df["dialogue_id"].tolist() == ["mwoz-0000"] * 3 + ["mwoz-0001"] * 2
     assert df["turn"].tolist() == [0, 1, 2, 0, 1]
     assert df["role"].tolist() == ["customer", "agent", "customer", "customer", "agent"]
@@ -144,7 +144,7 @@ def test_mini_file_known_table(tmp_path):
     assert df["sat_dialogue"].tolist() == [2.0] * 3 + [5.0] * 2
     assert df["sat_dialogue_votes"].tolist()[0] == (2, 3, 3, 2)
     assert "OVERALL" not in df["text"].tolist()
-    mean = load_uss(["MWOZ"], data_dir=tmp_path, aggregate="mean")
+    mean = load_uss(["MWOZ"], data_dir=tmp_path, verify=False, aggregate="mean")
     assert mean["sat_dialogue"].tolist()[0] == 2.5
     assert mean["sat_turn"].tolist()[0] == pytest.approx(7 / 3)
     assert df["turn"].dtype == "int64" and df["sat_turn"].dtype == "float64"
@@ -163,7 +163,7 @@ def test_mini_file_known_table(tmp_path):
 def test_mini_file_errors_name_file_and_line(tmp_path, text, line, problem):
     path = _write(tmp_path, "MWOZ.txt", text)
     with pytest.raises(TranscriptValidationError) as err:
-        load_uss(["MWOZ"], data_dir=tmp_path)
+        load_uss(["MWOZ"], data_dir=tmp_path, verify=False)
     assert str(path) in str(err.value)
     fail = err.value.failures
     assert ((fail["row"] == line) & fail["problem"].str.contains(problem)).any(), fail
@@ -172,11 +172,11 @@ def test_mini_file_errors_name_file_and_line(tmp_path, text, line, problem):
 def test_empty_text_is_dropped_with_warning_or_raises(tmp_path):
     path = _write(tmp_path, "MWOZ.txt", MINI.replace("SYSTEM\tThere are two.", "SYSTEM\t"))
     with pytest.warns(UserWarning, match=r"dropped 1 line\(s\) with empty text: lines \[3\]"):
-        df = load_uss(["MWOZ"], data_dir=tmp_path)
+        df = load_uss(["MWOZ"], data_dir=tmp_path, verify=False)
     assert df["turn"].tolist() == [0, 2, 0, 1]  # the gap keeps the upstream position
     assert df.attrs["uss_dropped_lines"] == {"MWOZ": (3,)}
     with pytest.raises(TranscriptValidationError, match=str(path)):
-        load_uss(["MWOZ"], data_dir=tmp_path, empty_text="raise")
+        load_uss(["MWOZ"], data_dir=tmp_path, verify=False, empty_text="raise")
 
 
 def test_bad_arguments():
@@ -188,7 +188,7 @@ def test_bad_arguments():
 
 def test_missing_corpus_says_how_to_fetch(tmp_path):
     with pytest.raises(CorpusNotFoundError, match=r"fetch\('uss'\)"):
-        load_uss(["MWOZ"], data_dir=tmp_path)
+        load_uss(["MWOZ"], data_dir=tmp_path, verify=False)
 
 
 # ---------------------------------------------------------------- the staged corpus (SOURCE.md)

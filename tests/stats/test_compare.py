@@ -198,18 +198,18 @@ def test_errors_name_the_problem():
     bad = df.astype({"f1": object})
     bad.loc[5, "f1"] = "n/a"
     with pytest.raises(ValueError, match=r"'f1' must be numeric; rows \[5\]"):
-        compare_groups(bad, "f1", "lang")
+        compare_groups(bad, "f1", "lang", errors="raise")
     with pytest.raises(KeyError, match="nope"):
         compare_groups(df, "nope", "lang")
     one = df[df["dialogue_id"].isin(["d00", "d06", "d07"])]
     with pytest.raises(ValueError, match="group 'ja' has 1 dialogue"):
-        compare_groups(one, "f1", "lang", groups=("ja", "en"))
+        compare_groups(one, "f1", "lang", groups=("ja", "en"), errors="raise")
     zero = df.assign(tokens=np.where(df["dialogue_id"] == "d03", 0, df["tokens"]))
     with pytest.raises(ValueError, match=r"dialogues \['d03'\] have zero exposure"):
-        compare_groups(zero, "apology", "lang", effect="rate_ratio", exposure="tokens")
+        compare_groups(zero, "apology", "lang", effect="rate_ratio", exposure="tokens", errors="raise")
 
 
 def test_constant_feature_error_names_feature():
     df = make().assign(flat=1.0)
     with pytest.raises(ValueError, match="feature 'flat': both samples are constant"):
-        compare_groups(df, ["f1", "flat"], "lang")
+        compare_groups(df, ["f1", "flat"], "lang", errors="raise")

@@ -247,11 +247,11 @@ def test_marginal_effects_match_finite_differences(data):
 
     fd_x1 = (mean_prob(data.assign(x1=data["x1"] + h)) - mean_prob(data.assign(x1=data["x1"] - h))) / (2 * h)
     fd_ja = mean_prob(data.assign(ja=1)) - mean_prob(data.assign(ja=0))
-    np.testing.assert_allclose(me.loc["x1", "ame"], fd_x1, atol=1e-7)
-    np.testing.assert_allclose(me.loc["ja", "ame"], fd_ja, atol=1e-10)
+    np.testing.assert_allclose(me.loc["x1", "estimate"], fd_x1, atol=1e-7)
+    np.testing.assert_allclose(me.loc["ja", "estimate"], fd_ja, atol=1e-10)
     # probabilities sum to 1, so effects on them sum to 0 (and so do their gradients: tiny SE of the sum)
-    assert abs(me.loc["x1", "ame"].sum()) < 1e-12 and abs(me.loc["ja", "ame"].sum()) < 1e-12
-    assert (me["ci_low"] < me["ame"]).all() and (me["ame"] < me["ci_high"]).all()
+    assert abs(me.loc["x1", "estimate"].sum()) < 1e-12 and abs(me.loc["ja", "estimate"].sum()) < 1e-12
+    assert (me["ci_low"] < me["estimate"]).all() and (me["estimate"] < me["ci_high"]).all()
 
 
 @pytest.mark.slow
@@ -281,9 +281,9 @@ def test_cluster_se_is_hand_computed_sandwich(data):
 def test_rate_ratios_and_cluster(data):
     r = fit_rate(data, "y_count ~ x1 + ja", cluster="group")
     np.testing.assert_allclose(r.coefs_["estimate"].iloc[1], R_REF["pois_coef_x1"], atol=1e-6)
-    np.testing.assert_allclose(r.coefs_["rate_ratio"], np.exp(r.coefs_["estimate"]))
+    np.testing.assert_allclose(r.coefs_["exp_estimate"], np.exp(r.coefs_["estimate"]))
     z = 1.959963985  # R: qnorm(0.975)
-    np.testing.assert_allclose(r.coefs_["rr_ci_low"], np.exp(r.coefs_["estimate"] - z * r.coefs_["se"]))
+    np.testing.assert_allclose(r.coefs_["exp_ci_low"], np.exp(r.coefs_["estimate"] - z * r.coefs_["se"]))
     # over-dispersed, clustered counts: robust SEs are larger than the model-based ones
     model_se = np.array([R_REF[f"pois_se_{t}"] for t in ("(Intercept)", "x1", "ja")])
     assert (r.coefs_["se"].to_numpy() > model_se).all()

@@ -1,0 +1,278 @@
+"""Per-text token analyses shared by every stage: one tokenisation per text.
+
+Marker counting, content words (anticipation, personalization), lexical diversity and Japanese
+sentiment all need the tokens of the same texts. The marker engine tokenises each text once and
+hands the tokens to :func:`recorder`, which stores the small per-text results the later stages
+need (never the Docs); a later stage asks :func:`analyses` and only tokenises texts that were
+not seen (the same tokenizer, through :func:`omotenashi_research.nlp.docs`, so the results are
+identical either way).
+
+Kinds of analysis:
+
+``content``
+    content-word lemmas with a slot-value flag (rule: :mod:`omotenashi_research.context`);
+``lower``
+    lower-cased non-space, non-punctuation tokens (lexical diversity);
+``sentiment``
+    Japanese only: the lexicon polarity score of :mod:`omotenashi_research.sentiment`.
+
+Results are cached per ``(kind, lang, text)``; the cache is bounded (cleared past 500,000
+texts per kind) and :func:`clear_caches` empties it (benchmarks do, between repetitions).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, LOWER, ORTH, TAG
+
+from omotenashi_research.nlp import docs as nlp_docs
+from omotenashi_research.nlp import get_pipeline
+
+__all__ = ["KINDS", "analyses", "clear_caches", "recorder"]
+
+KINDS = ("content", "lower", "sentiment")
+_CACHE_SIZE = 500_000
+_CACHE: dict[str, dict[tuple[str, str], object]] = {k: {} for k in KINDS}
+
+# Generic words that carry no "offered thing" (Japanese nouns/verbs with light meaning).
+JA_LIGHT = frozenset({
+    "こと", "もの", "物", "事", "よう", "様", "方", "ため", "為", "とき", "時", "ところ", "所", "等", "など",
+    "する", "為る", "いる", "居る", "ある", "有る", "なる", "成る", "できる", "出来る", "いただく", "頂く",
+    "くださる", "下さる", "おる", "ござる", "致す", "いたす", "申す", "存ずる", "思う", "いう", "言う",
+})
+EN_LIGHT = frozenset({"like", "would", "want", "need", "let", "help", "also", "get", "make", "shall", "maybe",
+                      "sure", "ok", "okay", "yes", "no", "please", "thank", "thanks", "sir", "madam"})
+_JA_SLOT_VALUE = re.compile(
+    r"[0-9０-９〇一二三四五六七八九十百千万]+|[月火水木金土日]曜日?|[年月日時分]|今日|明日|明後日|今晩|今夜"
+    r"|午前|午後|来週|今週"
+)
+_EN_SLOT_VALUE = re.compile(
+    r"^(?:\d.*|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tomorrow|tonight|am|pm)$"
+)
+
+
+def clear_caches() -> None:
+    """Forget every cached analysis (memory, or honest benchmark repetitions)."""
+    for c in _CACHE.values():
+        c.clear()
+    _EN_TYPES.clear()
+
+
+# -- analyses of one Doc ------------------------------------------------------------------
+_ROW_ATTRS = [ORTH, TAG, LEMMA, LOWER, IS_SPACE, IS_PUNCT]
+_STR: dict[int, str] = {}  # hash -> string (a few MB at most: one entry per distinct token text/tag/lemma)
+
+
+def token_rows(doc) -> list[tuple[str, str, str, str, bool, bool]]:
+    """``(text, tag, lemma, lower, is_space, is_punct)`` per token, read as one array (no Token objects)."""
+    if not len(doc):
+        return []
+    strings = doc.vocab.strings
+    get = _STR.get
+    if len(_STR) > _CACHE_SIZE:
+        _STR.clear()
+    out = []
+    for o, t, lm, lw, sp, pu in doc.to_array(_ROW_ATTRS).tolist():
+        row = []
+        for h in (o, t, lm, lw):
+            v = get(h)
+            if v is None:
+                v = _STR[h] = strings[h] if h else ""
+            row.append(v)
+        out.append((row[0], row[1], row[2] or row[0], row[3], bool(sp), bool(pu)))
+    return out
+
+
+def content_ja(rows) -> tuple[tuple[str, bool], ...]:
+    """Japanese content words of one text from :func:`token_rows` (or a Doc)."""
+    if not isinstance(rows, list):
+        rows = token_rows(rows)
+    words: dict[str, bool] = {}
+    prev_tag = ""
+    for text, tag, lemma, _, _, _ in rows:
+        before, prev_tag = prev_tag, tag
+        if not (tag.startswith("名詞") or tag.startswith("動詞") or tag.startswith("接尾辞-名詞的")):
+            continue
+        if lemma in JA_LIGHT:
+            continue
+        # 非自立可能 verbs after て/で are auxiliaries (見てみる, 行っておく), not content.
+        if tag.startswith("動詞-非自立可能") and before == "助詞-接続助詞":
+            continue
+        slot = bool(
+            tag.startswith("名詞-数詞") or tag.endswith("助数詞可能") or _JA_SLOT_VALUE.fullmatch(text)
+        )
+        # A lemma is kept without slot_values if any of its occurrences is not a slot value.
+        words[lemma] = words.get(lemma, True) and slot
+    return tuple(words.items())
+
+
+def _en_word(lemma: str, lower: str, like_num: bool, stop: frozenset[str]) -> tuple[str, bool] | None:
+    lemma = lemma.lower()
+    if lemma in stop or lemma in EN_LIGHT or lower in stop:
+        return None
+    slot = bool(like_num or _EN_SLOT_VALUE.match(lemma))
+    if not (lemma.isalpha() or like_num):
+        return None
+    # Non-alphabetic numbers are content only as slot values (kept when slot_values is True).
+    return lemma, slot
+
+
+def content_en(doc) -> tuple[tuple[str, bool], ...]:
+    stop = _en_stop_words()
+    words: dict[str, bool] = {}
+    for t in doc:
+        w = _en_word(t.lemma_ or t.text, t.lower_, t.like_num, stop)
+        if w is not None:
+            words[w[0]] = words.get(w[0], True) and w[1]
+    return tuple(words.items())
+
+
+def lower_tokens(doc) -> tuple[str, ...]:
+    if isinstance(doc, list):  # token_rows
+        return tuple(low for _, _, _, low, sp, pu in doc if not (sp or pu))
+    return tuple(t.lower_ for t in doc if not (t.is_space or t.is_punct))
+
+
+def _en_stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
+
+
+def _from_doc(kind: str, lang: str) -> Callable:
+    if kind == "content":
+        return content_ja if lang == "ja" else content_en
+    if kind == "lower":
+        return lower_tokens
+    from omotenashi_research.sentiment import score_rows_ja
+
+    return score_rows_ja
+
+
+def _analyse_docs(kinds: Sequence[str], lang: str, docs: Sequence) -> dict[str, list]:
+    """Each kind's analysis of each doc; Japanese docs are read once as token rows."""
+    items: Sequence = [token_rows(d) for d in docs] if lang == "ja" else docs
+    return {kind: [_from_doc(kind, lang)(x) for x in items] for kind in kinds}
+
+
+# -- English by token type (the engine's fast path gives ORTH arrays, not Docs) ------------
+# ORTH -> (content word or None, lower-cased form or None for punctuation/space)
+_EN_TYPES: dict[int, tuple[tuple[str, bool] | None, str | None]] = {}
+
+
+def _en_type_info(orths: np.ndarray, nlp) -> list[tuple[tuple[str, bool] | None, str | None]]:
+    get = _EN_TYPES.get
+    if len(_EN_TYPES) > _CACHE_SIZE:
+        _EN_TYPES.clear()
+    missing = [o for o in dict.fromkeys(orths.tolist()) if get(o) is None]
+    if missing:
+        stop = _en_stop_words()
+        table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        strings, vocab = nlp.vocab.strings, nlp.vocab
+        for o in missing:
+            lex = vocab[strings[o]]
+            text = lex.orth_
+            lemma = table.get(text, text)
+            lower = None if (lex.is_space or lex.is_punct) else lex.lower_
+            _EN_TYPES[o] = (_en_word(lemma, lex.lower_, lex.like_num, stop), lower)
+    return [_EN_TYPES[o] for o in orths.tolist()]
+
+
+def _from_orth(kind: str, orth: np.ndarray, lens: np.ndarray, nlp) -> list:
+    info = _en_type_info(orth, nlp)
+    out = []
+    start = 0
+    for n in lens.tolist():
+        part = info[start : start + n]
+        start += n
+        if kind == "content":
+            words: dict[str, bool] = {}
+            for w, _ in part:
+                if w is not None:
+                    words[w[0]] = words.get(w[0], True) and w[1]
+            out.append(tuple(words.items()))
+        else:
+            out.append(tuple(low for _, low in part if low is not None))
+    return out
+
+
+def _en_by_type(nlp) -> bool:
+    return nlp.pipe_names == ["sentencizer", "lemmatizer"]
+
+
+def _store(kind: str, lang: str, texts: Sequence[str], values: Sequence) -> None:
+    cache = _CACHE[kind]
+    if len(cache) + len(texts) > _CACHE_SIZE:
+        cache.clear()  # bounded memory on huge corpora; recomputing is only slower
+    for t, v in zip(texts, values, strict=True):
+        cache[(lang, t)] = v
+
+
+def recorder(lang: str, kinds: Sequence[str]) -> Callable:
+    """An ``on_tokens`` hook for the marker engine that records ``kinds`` for each text.
+
+    Examples
+    --------
+    >>> from omotenashi_research.markers.engine import get_matcher
+    >>> from omotenashi_research.tokens import analyses, recorder
+    >>> hook = recorder("en", ["content"])
+    >>> _ = list(get_matcher("en").count_arrays(["A table by the window"], on_tokens=hook))
+    >>> sorted(w for w, _ in analyses(["A table by the window"], "en", "content")[0])
+    ['table', 'window']
+    """
+    kinds = [k for k in kinds if not (k == "sentiment" and lang != "ja")]
+    nlp = get_pipeline(lang)
+
+    def hook(texts, docs, orth, lens) -> None:
+        if docs is not None:
+            for kind, values in _analyse_docs(kinds, lang, docs).items():
+                _store(kind, lang, texts, values)
+        else:
+            for kind in kinds:
+                _store(kind, lang, texts, _from_orth(kind, orth, lens, nlp))
+
+    return hook
+
+
+def analyses(texts: Sequence[str], lang: str, kind: str) -> list:
+    """The ``kind`` analysis of each text (tokenising only texts not analysed before).
+
+    Parameters
+    ----------
+    texts : sequence of str
+    lang : {"ja", "en"}
+    kind : {"content", "lower", "sentiment"}
+        ``"sentiment"`` is Japanese only.
+
+    Returns
+    -------
+    list
+        One value per text, in order.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown analysis {kind!r}; choose from {KINDS}")
+    cache = _CACHE[kind]
+    todo = [t for t in dict.fromkeys(texts) if (lang, t) not in cache]
+    if not todo:
+        return [cache[(lang, t)] for t in texts]
+    # Values of this call survive a cache reset inside it (bounded cache, huge input).
+    local = {t: cache[(lang, t)] for t in dict.fromkeys(texts) if (lang, t) in cache}
+    nlp = get_pipeline(lang)
+    if lang == "en" and _en_by_type(nlp):
+        arrays = [d.to_array(ORTH) for d in nlp_docs(todo, lang, nlp=nlp)]
+        lens = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
+        orth = np.concatenate(arrays).astype(np.uint64) if arrays else np.zeros(0, dtype=np.uint64)
+        values = _from_orth(kind, orth, lens, nlp)
+    else:
+        # Default Japanese pipeline: Sudachi's tokenizer gives tags and lemmas; others run in full.
+        tok_only = lang == "ja" and nlp.pipe_names == ["sentencizer"]
+        found = list(nlp_docs(todo, lang, nlp=nlp, tokenizer_only=tok_only))
+        values = _analyse_docs([kind], lang, found)[kind]
+    _store(kind, lang, todo, values)
+    local.update(zip(todo, values, strict=True))
+    return [local[t] for t in texts]
