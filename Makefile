@@ -20,7 +20,7 @@ override OMOTENASHI_DATA := $(subst $(space),:,$(abspath $(subst :, ,$(OMOTENASH
 export OMOTENASHI_DATA
 endif
 
-.PHONY: setup corpora notebooks test lab lint lock benchmarks validation clean
+.PHONY: setup corpora notebooks test lab lint lock benchmarks validation models clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@echo "setup: creating $(VENV) with $(PYTHON) ..."
@@ -65,6 +65,11 @@ benchmarks: setup
 
 validation: setup
 	$(BIN)/python -m omotenashi_research.validation --out docs/validation.md
+
+# Retrain the shipped construct models on the gold set's train split (needs the corpora), then
+# regenerate the validation report, which scores the held-out test split once.
+models: setup
+	$(BIN)/python -m omotenashi_research.gold train
 
 # Re-pin after changing dependencies: the lock, then environment.yml from it.
 lock: setup

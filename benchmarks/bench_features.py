@@ -188,6 +188,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20000, help="utterances per language (whole dialogues)")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions (>= 3)")
     parser.add_argument("--mem-n", type=int, default=4000, help="utterances for the smaller memory run")
+    parser.add_argument("--n-ja", type=int, default=None,
+                        help="utterances for Japanese (default: --n; Sudachi is ~20x slower than English)")
     parser.add_argument("--langs", default="en,ja")
     parser.add_argument("--out", default=None, help="write the results as Markdown to this file")
     args = parser.parse_args()
@@ -195,11 +197,13 @@ def main() -> None:
         parser.error("--repeat must be >= 3 (min and median of at least 3 repetitions)")
     rows, mems, notes = [], [], []
     for lang in args.langs.split(","):
-        r, m, note = run(lang, args.n, args.repeat, args.mem_n)
+        n = args.n_ja if (lang == "ja" and args.n_ja) else args.n
+        r, m, note = run(lang, n, args.repeat, args.mem_n)
         rows += r
         mems.append(m)
         notes.append(note)
         print(note, flush=True)
+        print(pd.DataFrame(r).to_string(index=False), flush=True)
     speed = pd.DataFrame(rows)
     speed["met"] = [
         "" if pd.isna(t) else ("yes" if lo >= t else "NO")
@@ -211,6 +215,7 @@ def main() -> None:
     print(mem_table)
     if args.out:
         cmd = "OMOTENASHI_DATA=/work/shared/corpora .venv/bin/python benchmarks/bench_features.py"
+        cmd += f" --n {args.n}" + (f" --n-ja {args.n_ja}" if args.n_ja else "") + f" --langs {args.langs}"
         text = [
             "# Feature pipeline speed and streaming memory (recorded run)",
             "",

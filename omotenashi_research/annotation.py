@@ -48,6 +48,7 @@ __all__ = [
     "annotation_agreement",
     "annotation_items",
     "build_annotation_sample",
+    "build_gold_items",
     "gold_labels",
     "labels_for",
     "load_annotation_corpus",
@@ -82,6 +83,13 @@ SAMPLE_SIZES: dict[str, int] = {
     "uss-mwoz": 100, "uss-sgd": 100, "uss-redial": 100, "uss-ccpe": 100,
     "maia-dqe": 175, "taskmaster-4": 175,
 }  # MAIA-DQE has 133 dialogues: two items from some of them
+#: round 2: enriched only, on the rare constructs (README of data/annotation says why)
+ROUND2_SIZES: dict[str, int] = {
+    "asdc": 100, "jmultiwoz": 150, "kokorochat": 150,
+    "uss-mwoz": 100, "uss-sgd": 60, "uss-redial": 100, "uss-ccpe": 100,
+    "maia-dqe": 150, "taskmaster-4": 90,
+}
+ROUND2_CONSTRUCTS: tuple[str, ...] = ("empathy", "anticipation", "personalization", "deflection")
 ITEM_COLUMNS = ["corpus", "dialogue_id", "turn", "lang", "stratum", "split"]
 
 #: Broad sampling cues per rare construct (recall-oriented, for enrichment only; not markers).
@@ -220,7 +228,7 @@ def build_annotation_sample(
         keyed = keyed.assign(_rank=keyed["dialogue_id"].map(rank), _nth=keyed.groupby("dialogue_id").cumcount())
         # dialogue order first, so the first n//2 rows cover as many dialogues as possible
         pool = keyed.sort_values(["_nth", "_rank"]).reset_index(drop=True)
-        n_rand = int(round(n * random_share))
+        n_rand = int(n * random_share)  # floor: 87 random + 88 enriched of 175
         random_part = pool.iloc[:n_rand]
         rest = pool.iloc[n_rand:].reset_index(drop=True)
         hits = _cue_hits(rest["text"].astype(str), lang)
@@ -241,17 +249,27 @@ def build_annotation_sample(
         part = part.assign(corpus=corpus, lang=lang, dialogue_id=part["dialogue_id"].astype(str))
         # the split is drawn over dialogues, so no dialogue has items on both sides
         split_rng = np.random.default_rng([seed, no, 1])
-        test_dialogues = {d for d, sp_ in prior_split.items() if sp_ == "test"}
+        prior_test = {d for d, sp_ in prior_split.items() if sp_ == "test"}
+        test_dialogues = set(prior_test)
         for stratum in ("random", enriched_name):
             dl = np.sort(part.loc[part["stratum"] == stratum, "dialogue_id"].unique())
             dl = [d for d in dl if d not in test_dialogues and d not in prior_split]
-            in_test = part.loc[part["stratum"] == stratum, "dialogue_id"].isin(test_dialogues).sum()
+            # items that an earlier round's test dialogues already put into test count towards the share
+            in_test = part.loc[part["stratum"] == stratum, "dialogue_id"].isin(prior_test).sum()
             n_test = max(0, int(round((test_share * (part["stratum"] == stratum).sum() - in_test) / k)))
             test_dialogues.update(np.asarray(dl)[split_rng.permutation(len(dl))[:n_test]].tolist())
         split = np.where(part["dialogue_id"].isin(test_dialogues), "test", "train")
         out.append(part.assign(split=split, _order=no)[[*ITEM_COLUMNS, "_order"]])
     res = pd.concat(out).sort_values(["_order", "dialogue_id", "turn"]).drop(columns="_order")
     return res.reset_index(drop=True).astype({"turn": "int64"})
+
+
+def build_gold_items(corpora: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Regenerate ``data/annotation/items.csv`` exactly: round 1, then round 2 excluding round 1."""
+    r1 = build_annotation_sample(corpora=corpora)
+    r2 = build_annotation_sample(ROUND2_SIZES, seed=SEED + 1, corpora=corpora, exclude=r1, random_share=0.0,
+                                 enriched_name="enriched_r2", constructs=ROUND2_CONSTRUCTS)
+    return pd.concat([r1, r2], ignore_index=True)
 
 
 # --------------------------------------------------------------------------------------------------

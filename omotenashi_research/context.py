@@ -21,6 +21,11 @@ anticipatory when all hold:
    that already occur in the previous ``window`` customer turns is below ``threshold``.
    An offer without content words ("Would you like that?") refers to something already on
    the table and is *not* counted.
+
+Rows in a language without lexicons (MAIA's German/Portuguese customer turns) never break these
+features: they are read from their English side (``text_alt``/``lang_alt``) when the table has
+one, otherwise treated as uninformative — no content words, no cue, no slot request
+(:func:`analysis_texts`). NA marker counts in ``features_df`` count as "no marker".
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "analysis_texts",
     "anticipation",
     "closing_offer_pattern",
     "content_words",

@@ -304,15 +304,15 @@ def iter_features(
     Parameters
     ----------
     utterances : pandas.DataFrame or iterable of DataFrame
-        One table, processed about ``chunksize`` rows at a time in chunks of whole dialogues
-        (a dialogue is never split, so context features equal the one-call result; when a
-        dialogue's rows are not contiguous, its rows are gathered into one chunk), or an iterator
-        of chunks (e.g. a loader's chunked reader), processed as given — except with
-        ``context=True``, where a dialogue running across a chunk boundary is carried into the
-        next chunk (dialogues must be contiguous in the stream).
+        One table, processed ``chunksize`` rows at a time, or an iterator of chunks (e.g. a
+        loader's chunked reader), processed as given. With ``context=True`` chunks hold whole
+        dialogues, so context features equal the one-call result: a table is cut at the first
+        dialogue boundary at or after ``chunksize`` rows (a dialogue whose rows are not
+        contiguous is gathered into one chunk), and in a stream the rows of a dialogue running
+        across a chunk boundary are carried into the next chunk (dialogues must be contiguous
+        in the stream, as loaders write them).
     chunksize : int
-        Rows per chunk when ``utterances`` is one DataFrame (a chunk ends at the first dialogue
-        boundary at or after ``chunksize`` rows).
+        Rows per chunk when ``utterances`` is one DataFrame.
     **kwargs
         Passed to :func:`extract_features` (``markers``, ``batch_size``, ...).
 
@@ -329,11 +329,16 @@ def iter_features(
     ...                     "role": "agent", "speaker": None, "text": "Thank you!", "lang": "en"})
     >>> [len(f) for f in iter_features(utt, chunksize=2)]
     [2, 2, 1]
+    >>> [len(f) for f in iter_features(utt, chunksize=2, context=True)]  # one dialogue: one chunk
+    [5]
     """
     if chunksize < 1:
         raise ValueError(f"chunksize must be >= 1, got {chunksize}")
     if isinstance(utterances, pd.DataFrame):
-        chunks: Iterable[pd.DataFrame] = _dialogue_chunks(utterances, chunksize)
+        if kwargs.get("context"):
+            chunks: Iterable[pd.DataFrame] = _dialogue_chunks(utterances, chunksize)
+        else:  # counts are per utterance: plain row chunks keep memory bounded even for one huge dialogue
+            chunks = (utterances.iloc[i : i + chunksize] for i in range(0, len(utterances), chunksize))
     elif kwargs.get("context"):
         chunks = _whole_dialogues(utterances)
     else:

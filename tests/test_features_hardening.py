@@ -93,8 +93,9 @@ def test_iter_features_stream_carries_a_dialogue_across_chunks():
 def test_dialogue_chunks_never_split_a_dialogue():
     utt = pd.concat([_table(["Hi."] * k, ["en"] * k, dialogue=f"d{k}") for k in (3, 1, 4, 2)],
                     ignore_index=True)
-    chunks = list(iter_features(utt, chunksize=2))
+    chunks = list(iter_features(utt, chunksize=2, context=True))
     assert [c["dialogue_id"].unique().tolist() for c in chunks] == [["d3"], ["d1", "d4"], ["d2"]]
+    assert [len(c) for c in iter_features(utt, chunksize=2)] == [2, 2, 2, 2, 2]  # no context: rows
 
 
 # -- issue 11 item 8: Unicode ------------------------------------------------------------------

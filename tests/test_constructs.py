@@ -1,0 +1,112 @@
+"""Supervised construct tier (omotenashi_research.constructs): training, shipping, prediction, validation."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from omotenashi_research import constructs as C
+
+# Invented dialogues: the agent either promises to "zorble" something (label 1) or says a neutral line.
+_AGENT_POS = ["I will zorble the order for you now.", "Let me zorble that booking right away.",
+              "I shall zorble your table tonight."]
+_AGENT_NEG = ["The museum opens at nine.", "There are three options in the north.", "It costs ten pounds."]
+
+
+def _dialogues(n: int = 40, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    rows, labels = [], []
+    for d in range(n):
+        y = int(rng.integers(0, 2))
+        agent = (_AGENT_POS if y else _AGENT_NEG)[int(rng.integers(0, 3))]
+        rows += [("demo", f"d{d}", 0, "customer", None, "Can you help me with a plan?", "en"),
+                 ("demo", f"d{d}", 1, "agent", None, agent, "en")]
+        labels.append(("demo", f"d{d}", 1, y))
+    utt = pd.DataFrame(rows, columns=["corpus", "dialogue_id", "turn", "role", "speaker", "text", "lang"])
+    lab = pd.DataFrame(labels, columns=["corpus", "dialogue_id", "turn", "ownership"])
+    return utt, lab
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    utt, lab = _dialogues()
+    return utt, lab, C.fit_constructs(utt, lab, label_names=["ownership"])
+
+
+def test_model_learns_a_separable_invented_label(fitted):
+    utt, lab, models = fitted
+    m = models[("en", "ownership")]
+    assert m.mode_ == "model"  # the rule (m_ownership) does not know "zorble"
+    assert m.cv_["f1_model"] == pytest.approx(1.0)
+    flags = C.construct_flags(utt, models=models)
+    agent = flags[flags["role"] == "agent"]
+    assert agent["c_ownership"].astype(int).tolist() == lab["ownership"].tolist()
+    assert flags.loc[flags["role"] == "customer", "c_ownership"].isna().all()
+    p = agent["p_ownership"].astype(float)
+    assert (p[lab["ownership"].to_numpy() == 1] > p[lab["ownership"].to_numpy() == 0].max()).all()
+
+
+def test_saved_model_holds_no_text_and_round_trips(fitted, tmp_path):
+    utt, _, models = fitted
+    path = C.save_models(models, tmp_path / "m.json", meta={"how": "test"})
+    raw = path.read_text(encoding="utf-8")
+    for word in ("zorble", "museum", "booking", "plan"):
+        assert word not in raw  # hashed features only: no strings of the training texts
+    assert json.loads(raw)["meta"] == {"how": "test"}
+    again = C.load_models(path)
+    pd.testing.assert_frame_equal(C.construct_flags(utt, models=models), C.construct_flags(utt, models=again))
+
+
+def test_unsupported_language_and_missing_model_give_na(fitted):
+    _, _, models = fitted
+    utt = pd.DataFrame({"corpus": "x", "dialogue_id": "d", "turn": [0, 1], "role": ["customer", "agent"],
+                        "speaker": None, "text": ["Hallo", "Ich werde das prüfen."], "lang": "de"})
+    with pytest.warns(UserWarning, match="languages without lexicons"):
+        flags = C.construct_flags(utt, models=models)
+    assert flags["c_ownership"].isna().all()
+
+
+def test_explain_names_the_ngram_of_this_text(fitted):
+    _, _, models = fitted
+    ex = C.explain_construct("I will zorble it.", "en", "ownership", models=models)
+    assert ex.iloc[0]["contribution"] > 0
+    assert "zorble" in " ".join(ex["feature"].astype(str))
+
+
+def test_too_few_positives_is_a_clear_error():
+    utt, lab = _dialogues(10)
+    lab["ownership"] = 0
+    lab.loc[0, "ownership"] = 1
+    with pytest.raises(C.ConstructModelError, match="at least 2 positives"):
+        C.fit_constructs(utt, lab, label_names=["ownership"])
+
+
+def test_labels_not_in_utterances_are_named():
+    utt, lab = _dialogues(6)
+    lab.loc[0, "dialogue_id"] = "nowhere"
+    with pytest.raises(C.ConstructModelError, match="nowhere"):
+        C.fit_constructs(utt, lab, label_names=["ownership"])
+
+
+def test_validate_constructs_known_answer():
+    # y = [1,1,1,0,0,0,0,1], flags = [1,1,0,1,0,0,0,0]: tp 2, fp 1, fn 2 -> P 2/3, R 1/2, F1 4/7
+    keys = pd.DataFrame({"corpus": "c", "dialogue_id": [f"d{i}" for i in range(8)], "turn": 1})
+    labels = keys.assign(lang="en", empathy=[1, 1, 1, 0, 0, 0, 0, 1])
+    pred = keys.assign(c_empathy=pd.array([1, 1, 0, 1, 0, 0, 0, 0], dtype="Int64"))
+    res = C.validate_constructs(pred, labels, by=("lang",)).iloc[0]
+    assert (res["precision"], res["recall"], res["f1"]) == pytest.approx((2 / 3, 1 / 2, 4 / 7))
+    assert res["precision_ci_low"] < 2 / 3 < res["precision_ci_high"]
+    assert res["f1_ci_low"] <= 4 / 7 <= res["f1_ci_high"]
+    assert (res["n"], res["positives"], res["flagged"]) == (8, 4, 3)
+
+
+def test_shipped_models_load_and_cover_every_label():
+    models = C.load_models()
+    for lang, labels in (("en", ["gratitude", "apology", "empathy", "anticipation", "ownership", "deflection",
+                                 "personalization", "deference"]),
+                         ("ja", ["gratitude", "apology", "empathy", "anticipation", "ownership", "deflection",
+                                 "personalization", "sonkeigo", "kenjougo", "teineigo"])):
+        assert {lab for lg, lab in models if lg == lang} == set(labels)
