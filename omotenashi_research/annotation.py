@@ -18,7 +18,8 @@ Design (``docs/codebook.md`` and ``data/annotation/README.md`` say the same in p
   depend on what the markers currently find), round-robin over the constructs so that each rare
   construct gets items (``stratum = "enriched"``).
 * **Test split**: about 35 % of each corpus x stratum cell, drawn over dialogues (no dialogue on both
-  sides) with its own seed *before any labels were seen*; markers and models are tuned on ``split == "train"`` only and scored once on ``test``.
+  sides) with its own seed *before any labels were seen*; markers and models are tuned on
+  ``split == "train"`` only and scored once on ``test``.
 * **Labels**: two annotators label every item independently (``labels_<annotator>.csv``), blind to
   each other and to the markers' output; disagreements are adjudicated by the codebook
   (``labels_adjudicated.csv``). :func:`annotation_agreement` reports Cohen's kappa per label and
@@ -27,7 +28,6 @@ Design (``docs/codebook.md`` and ``data/annotation/README.md`` say the same in p
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -95,16 +95,20 @@ ITEM_COLUMNS = ["corpus", "dialogue_id", "turn", "lang", "stratum", "split"]
 #: Broad sampling cues per rare construct (recall-oriented, for enrichment only; not markers).
 ENRICH_CUES: dict[str, dict[str, str]] = {
     "ja": {
-        "empathy": r"大変|心配|不安|お気持ち|おめでと|素敵|残念|辛|つら|嬉し|うれし|楽しみ|良かった|よかった|お疲れ|お察し",
+        "empathy": r"大変|心配|不安|お気持ち|おめでと|素敵|残念|辛|つら|嬉し|うれし|楽しみ|"
+                   r"良かった|よかった|お疲れ|お察し",
         "personalization": r"とのこと|おっしゃ|お子様|ご家族|ご夫婦|お連れ|先ほど|お好き|ご友人|記念|誕生",
-        "anticipation": r"なお|ちなみに|ついでに|あわせて|併せて|送迎|駐車|おすすめ|お勧め|よろしければ|ご注意|お早め",
-        "deflection": r"直接|お問い合わせ|問い合わせ|かねます|分かりません|わかりません|不明|対応して(?:お|い)りません",
+        "anticipation": r"なお|ちなみに|ついでに|あわせて|併せて|送迎|駐車|おすすめ|お勧め|"
+                        r"よろしければ|ご注意|お早め",
+        "deflection": r"直接|お問い合わせ|問い合わせ|かねます|分かりません|わかりません|不明|"
+                      r"対応して(?:お|い)りません",
         "ownership": r"いたします|致します|お調べ|お探し|お取り|手配|確認し|承りました|しておきます",
     },
     "en": {
         "empathy": r"(?i)sorry to hear|understand|hope you|congrat|sounds (?:like|great|fun|good)|glad|"
                    r"frustrat|worr|must be|that's great|enjoy",
-        "personalization": r"(?i)you (?:mentioned|said|told)|your (?:family|wife|husband|kids|children|son|daughter|"
+        "personalization": r"(?i)you (?:mentioned|said|told)|"
+                           r"your (?:family|wife|husband|kids|children|son|daughter|"
                            r"trip|birthday|anniversary|friend)|since you|as you|\b(?:Mr|Ms|Mrs)\.? [A-Z]",
         "anticipation": r"(?i)\balso\b|by the way|in addition|parking|taxi|you might|don't forget|"
                         r"note that|make sure|would you like me to|recommend",
@@ -134,9 +138,14 @@ def load_annotation_corpus(corpus: str) -> pd.DataFrame:
         if corpus == "jmultiwoz":
             return datasets.load_jmultiwoz()
         if corpus == "kokorochat":
-            return datasets.load_kokorochat()
+            # the selection ran over the zip's member order (paths in byte order: 10, 100, 1000, ...),
+            # which SOURCE.md's recipe fixes; the loader itself orders dialogues by number
+            utt = datasets.load_kokorochat(progress=False)
+            key = utt["dialogue_id"].astype(str)
+            return utt.assign(_k=key).sort_values(["_k", "turn"], kind="stable").drop(columns="_k")
         if corpus.startswith("uss-"):
-            subset = {"uss-mwoz": "MWOZ", "uss-sgd": "SGD", "uss-redial": "ReDial", "uss-ccpe": "CCPE"}[corpus]
+            subset = {"uss-mwoz": "MWOZ", "uss-sgd": "SGD", "uss-redial": "ReDial",
+                      "uss-ccpe": "CCPE"}[corpus]
             return datasets.load_uss([subset])
         if corpus == "maia-dqe":
             return datasets.load_maia(text="english")
@@ -225,7 +234,8 @@ def build_annotation_sample(
         keyed = keyed.sort_values("_key")
         keyed = keyed[keyed.groupby("dialogue_id").cumcount() < k]
         rank = pd.Series(np.arange(len(dialogues)), index=dialogues)
-        keyed = keyed.assign(_rank=keyed["dialogue_id"].map(rank), _nth=keyed.groupby("dialogue_id").cumcount())
+        keyed = keyed.assign(_rank=keyed["dialogue_id"].map(rank),
+                             _nth=keyed.groupby("dialogue_id").cumcount())
         # dialogue order first, so the first n//2 rows cover as many dialogues as possible
         pool = keyed.sort_values(["_nth", "_rank"]).reset_index(drop=True)
         n_rand = int(n * random_share)  # floor: 87 random + 88 enriched of 175
@@ -341,7 +351,8 @@ def read_labels(path: str | Path, items: pd.DataFrame | None = None) -> pd.DataF
         df[col] = vals.astype("Int64")
     dup = df.duplicated(["corpus", "dialogue_id", "turn"])
     if dup.any():
-        raise AnnotationError(f"{path.resolve()}: line {int(np.flatnonzero(dup)[0]) + 2}: item labelled twice")
+        line = int(np.flatnonzero(dup)[0]) + 2
+        raise AnnotationError(f"{path.resolve()}: line {line}: item labelled twice")
     if items is not None:
         keys = ["corpus", "dialogue_id", "turn"]
         merged = items[keys].merge(df[keys], how="outer", indicator=True)

@@ -97,7 +97,7 @@ def _content_units(text: str, lang: str) -> set[str]:
 
 
 def _context_columns(utterances: pd.DataFrame) -> pd.DataFrame:
-    """Per row: the customer's text in the previous turns, and the pick-up share from earlier customer turns."""
+    """Per row: the customer's text in the previous turns, and the pick-up share of earlier customer turns."""
     df = utterances[[*_KEYS, "role", "text", "lang"]].copy()
     df["_pos"] = np.arange(len(df))
     df = df.sort_values([*_KEYS[:2], "turn"])
@@ -209,7 +209,8 @@ def _fit_one(x: sp.csr_matrix, y: np.ndarray, rule: np.ndarray | None, *, seed: 
     n_pos = int(y.sum())
     k = min(folds, n_pos, int((1 - y).sum()))
     if k < 2:
-        raise ConstructModelError(f"need at least 2 positives and 2 negatives to train, got {n_pos} of {len(y)}")
+        raise ConstructModelError(
+            f"need at least 2 positives and 2 negatives to train, got {n_pos} of {len(y)}")
     # liblinear's cost grows with the width of the matrix: fit on the columns these rows use only
     used = np.unique(x.indices)
     x = x[:, used]
@@ -336,7 +337,8 @@ def save_models(models: Mapping[tuple[str, str], ConstructModel], path: str | Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"meta": dict(meta or {}), "n_features": N_FEATURES, "prev_turns": PREV_TURNS,
                "models": [m.to_dict() for _, m in sorted(models.items())]}
-    path.write_text(json.dumps(payload, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    text = json.dumps(payload, ensure_ascii=False, indent=0, sort_keys=True) + "\n"
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -427,13 +429,15 @@ def explain_construct(
     if (lang, label) not in models:
         raise ConstructModelError(f"no construct model for {label!r} in {lang!r}")
     m = models[(lang, label)]
-    utt = pd.DataFrame({"corpus": "explain", "dialogue_id": "d", "turn": [0, 1], "role": ["customer", "agent"],
+    utt = pd.DataFrame({"corpus": "explain", "dialogue_id": "d", "turn": [0, 1],
+                        "role": ["customer", "agent"],
                         "speaker": None, "text": [previous_customer_text or "-", text], "lang": lang})
     data, feats = _prepare(utt, None)
     agent = data.iloc[[1]]
     if m.mode_ == "rule":
         rc = RULE_COLUMNS[label]
-        return pd.DataFrame({"feature": [rc], "kind": ["rule"], "contribution": [float(feats.iloc[1][rc] or 0)]})
+        count = float(feats.iloc[1][rc] or 0)
+        return pd.DataFrame({"feature": [rc], "kind": ["rule"], "contribution": [count]})
     x = design_matrix(agent, feats.iloc[[1]], lang, m.rule_columns_)
     rows = []
     n_rules = len(m.rule_columns_)
@@ -462,7 +466,8 @@ def explain_construct(
     if df.empty:
         return df
     df = df.groupby(["feature", "kind"], as_index=False)["contribution"].sum()
-    return df.reindex(df["contribution"].abs().sort_values(ascending=False).index).head(top).reset_index(drop=True)
+    order = df["contribution"].abs().sort_values(ascending=False).index
+    return df.reindex(order).head(top).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -59,7 +59,8 @@ def _features_for(
     if features_df is None:
         from omotenashi_research.features import _extract
 
-        features_df = _extract(utterances_df, record=record or [])
+        # dialogue_features validated the table just before: no second pass.
+        features_df = _extract(utterances_df, record=record or [], validated=True)
     if not isinstance(features_df, pd.DataFrame):
         raise TypeError(f"features_df: expected a pandas DataFrame, got {type(features_df).__name__}")
     cols = [c for c in features_df.columns if c == "n_tokens" or c.startswith("m_")]

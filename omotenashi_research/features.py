@@ -167,12 +167,15 @@ def _extract(
     context: bool = False,
     source: str | None = None,
     record: Sequence[str] = (),
+    validated: bool = False,
 ) -> pd.DataFrame:
-    """:func:`extract_features`; ``record``: token analyses to keep for later stages (tokens.KINDS)."""
+    """:func:`extract_features`; ``record``: token analyses to keep for later stages (tokens.KINDS);
+    ``validated``: the caller has just validated ``utterances`` (skip the second check)."""
     from omotenashi_research.text import script_mismatch
     from omotenashi_research.tokens import recorder
 
-    validate_utterances(utterances, source=source)
+    if not validated:
+        validate_utterances(utterances, source=source)
     n = len(utterances)
     out = pd.DataFrame({c: utterances[c].to_numpy() for c in KEY_COLUMNS})
     out["turn"] = out["turn"].astype("int64")

@@ -47,7 +47,8 @@ def gold_frames(
     gold = A.gold_labels(directory)
     parts = []
     for corpus, g in gold.groupby("corpus", sort=False):
-        utt = corpora[corpus] if corpora is not None and corpus in corpora else A.load_annotation_corpus(corpus)
+        given = corpora is not None and corpus in corpora
+        utt = corpora[corpus] if given else A.load_annotation_corpus(corpus)
         utt = utt.assign(dialogue_id=utt["dialogue_id"].astype(str), corpus=corpus)
         utt = utt[utt["dialogue_id"].isin(set(g["dialogue_id"]))]
         if "speaker" not in utt.columns:

@@ -965,10 +965,49 @@ SECTIONS = (
     ("gold_kappa", "Gold set: inter-annotator agreement (Cohen's kappa per label and language)"),
     ("gold_test", "Gold set, test split: the shipped measure per construct, pooled and per corpus"),
     ("gold_test_rule", "Gold set, test split: the rule alone (marker or context column)"),
+    ("parallel", "Parallel text: the same construct in both languages (BSD, CoCoA-MT)"),
+    ("kokorochat", "KokoroChat: counsellor empathy rate vs the client's 受容・共感 rating"),
+    ("politeness_features", "Multilingual politeness: marker vs rating (Spearman)"),
+    ("politeness_model", "Multilingual politeness: cross-validated ridge on all markers"),
+    ("cocoa_sentence", "CoCoA-MT: teineigo vs formal/informal reference (sentence level)"),
+    ("cocoa_span", "CoCoA-MT: [F] spans covered by our keigo spans (span level)"),
+    ("pastel", "PASTEL-JP: keigo on the polite/formal vs impolite/informal side"),
 )
 
 _INTRO = {
-    "gold_kappa": "2,500 agent turns (`data/annotation/`: 1,150 Japanese from ASDC, JMultiWOZ, KokoroChat; 1,350 "
+    "parallel": "Japanese marker on the Japanese sentence vs the English marker on its English translation, "
+                "per "
+                "construct. BSD: 4,171 business-conversation sentence pairs; CoCoA-MT: 1,594 English source "
+                "sentences vs their formal Japanese reference. Kappa with a 95 % CI from a seeded bootstrap "
+                "that resamples whole BSD scenarios (CoCoA-MT segments); `ja_only` and `en_only` count each "
+                "direction of disagreement (IDs via `validation_external.parallel_disagreements`). Which "
+                "side is "
+                "wrong, from reading the disagreements: see *Where each marker is weak*. Politeness form "
+                "compares sonkeigo/kenjougo with English deference: English has no honorific morphology, so "
+                "low agreement is expected there and is not a marker error. BSD is business talk, not "
+                "service.",
+    "kokorochat": "Per dialogue, the share of counsellor messages with an empathy (apology, gratitude) "
+                  "marker vs "
+                  "the client's 0-5 受容・共感 rating. Spearman rho with a 95 % CI from a seeded bootstrap "
+                  "that "
+                  "resamples counsellors (424) with all their dialogues. Counselling role-play, not service; "
+                  "aggregates only (CC BY-NC-ND).",
+    "politeness_features": "The same rating protocol (0-4) in Japanese and English (Havaldar et al. 2023). "
+                           "Spearman per feature and language.",
+    "politeness_model": "Ridge regression on log1p counts of all markers of the language, seeded 10-fold CV, "
+                        "out-of-fold R² and Spearman (bootstrap CI).",
+    "cocoa_sentence": "Positive = the formal (teineigo) reference, negative = the informal one, per CoCoA-MT "
+                      "segment.",
+    "cocoa_span": "Share of the `[F]` formality spans that overlap one of our teineigo (any keigo) spans; in "
+                  "the "
+                  "informal reference the `[F]` spans mark plain forms, so coverage there is a false alarm.",
+    "pastel": "Share of PASTEL-JP minimal pairs where the polite/formal sentence has a higher keigo count "
+              "(sonkeigo + kenjougo + teineigo + bika) than its partner; failures by "
+              "`validation_external.pastel_failures()` (IDs only). Formality carried by vocabulary "
+              "(非常に/とても) "
+              "rather than keigo is not expected to be caught.",
+    "gold_kappa": "2,500 agent turns (`data/annotation/`: 1,150 Japanese from ASDC, JMultiWOZ, KokoroChat; "
+                  "1,350 "
                   "English from USS MWOZ/SGD/ReDial/CCPE, MAIA-DQE, Taskmaster-4), each labelled by two "
                   "annotators blind to each other and to the markers, by `docs/codebook.md`; every "
                   "disagreement adjudicated (`adjudication.csv`). **The annotators are two instances of the "
@@ -978,10 +1017,12 @@ _INTRO = {
                  "before any label was seen; nothing was tuned on it). `shipped` = "
                  "`constructs.construct_flags` (the supervised tier trained on `train`, or the rule where "
                  "the rule won in cross-validation on `train`). P and R with Wilson 95 % CIs, F1 with a "
-                 "seeded bootstrap CI. Half of round 1 and all of round 2 are enriched for rare constructs, so "
+                 "seeded bootstrap CI. Half of round 1 and all of round 2 are enriched for rare constructs, "
+                 "so "
                  "precision here is higher than at corpus prevalence for rare labels. Per-corpus rows have "
                  "few positives: read their CIs.",
-    "gold_test_rule": "The same items, flagged by the rule alone (`m_<marker>` > 0, or the context column for "
+    "gold_test_rule": "The same items, flagged by the rule alone (`m_<marker>` > 0, or the context column "
+                      "for "
                       "anticipation and personalization), for comparison.",
     "keigo": "KeiCO sentence flags (尊敬語/謙譲語/丁寧語) vs. our detection (`keigo_features`). "
              "`dev` are the rows with 0-based position % 5 == 0 (those a lexicon author may inspect), "
@@ -1033,7 +1074,8 @@ def _markdown_table(df: pd.DataFrame) -> str:
 
 
 _GOLD_COLS = ["lang", "corpus", "label", "n", "positives", "flagged", "precision", "precision_ci_low",
-              "precision_ci_high", "recall", "recall_ci_low", "recall_ci_high", "f1", "f1_ci_low", "f1_ci_high"]
+              "precision_ci_high", "recall", "recall_ci_low", "recall_ci_high", "f1", "f1_ci_low",
+              "f1_ci_high"]
 _SHOW = {
     "gold_test": _GOLD_COLS,
     "gold_test_rule": _GOLD_COLS,
@@ -1189,6 +1231,7 @@ def run_all(*, n_boot: int = 1000) -> dict[str, pd.DataFrame | str]:
     results["maia"] = _guard(lambda: validate_maia(n_boot=n_boot), "MAIA-DQE")  # type: ignore[assignment]
     results["stanford"] = _guard(validate_stanford, "Stanford politeness")  # type: ignore[assignment]
     results.update(_gold_sections())
+    results.update(_external_sections(n_boot=n_boot))
     try:
         items = _read_items(None)
     except ChecksetError as err:
@@ -1201,6 +1244,16 @@ def run_all(*, n_boot: int = 1000) -> dict[str, pd.DataFrame | str]:
         else:
             results["checkset_status"] = cs  # type: ignore[assignment]
     return results
+
+
+def _external_sections(*, n_boot: int) -> dict[str, pd.DataFrame | str]:
+    """Parallel-text agreement and criterion validity (issue 9; corpora needed, ~15 CPU minutes)."""
+    from omotenashi_research import validation_external as ext
+
+    res = _guard(lambda: ext.run_external(n_boot=n_boot), "external validation")
+    if isinstance(res, str):
+        return {key: res for key, _ in ext.EXTERNAL_SECTIONS}
+    return dict(res)  # type: ignore[arg-type]
 
 
 def _gold_sections() -> dict[str, pd.DataFrame | str]:

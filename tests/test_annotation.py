@@ -30,7 +30,8 @@ def test_sample_sizes_strata_and_split_are_as_designed():
     assert (items["stratum"] == "random").sum() == 20
     assert (items["stratum"] == "enriched").sum() == 20
     # every enriched item matches a cue (the corpus has enough cue turns: every third dialogue)
-    enriched = items[items["stratum"] == "enriched"].merge(corpora["demo"], on=["corpus", "dialogue_id", "turn"])
+    enriched = items[items["stratum"] == "enriched"].merge(corpora["demo"],
+                                                           on=["corpus", "dialogue_id", "turn"])
     assert enriched["text"].str.contains("I will").all()
     # 35 % of 20 = 7 per stratum
     assert items.groupby("stratum")["split"].apply(lambda s: (s == "test").sum()).to_dict() == {
@@ -89,7 +90,8 @@ def test_read_labels_names_file_line_and_problem(tmp_path, row, problem):
 
 
 def test_read_items_refuses_text(tmp_path):
-    p = _write(tmp_path, "items.csv", "corpus,dialogue_id,turn,lang,stratum,split,text\nasdc,001,1,ja,random,train,x\n")
+    p = _write(tmp_path, "items.csv",
+               "corpus,dialogue_id,turn,lang,stratum,split,text\nasdc,001,1,ja,random,train,x\n")
     with pytest.raises(A.AnnotationError, match="never text"):
         A.read_items(p)
 

@@ -135,7 +135,7 @@ def _bilingual():
         "role": ["customer", "agent", "customer", "agent", "customer", "agent"], "speaker": None,
         "text": ["Ich fahre mit meinem Hund nach Berlin.",
                  "Sorry for the wait. As you mentioned your dog, this hotel allows pets.",
-                 "Das ist schrecklich.", "I am sorry. Would you like a taxi to the airport?",
+                 "Das ist schrecklich.", "I am sorry. I can also book a taxi to the airport.",
                  "Hallo", "Hello, thank you for contacting us."],
         "lang": ["de", "en", "de", "en", "pt", "en"],
         "text_alt": ["I am travelling with my dog to Berlin.", None, "That is terrible.", None, None, None],

@@ -96,12 +96,13 @@ CASES = [
     ("大変人気のお宿ですね。", "empathy", 0),
     ("ご不安な点はございますか。", "empathy", 0),
     ("露天風呂が気持ちいいですね。", "empathy", 0),
-    # sonkeigo: お/ご〜です predicates, respectful (ら)れる where unambiguous
+    # sonkeigo: お/ご〜です predicates about the customer
     ("お部屋のタイプはお決まりですか。", "sonkeigo", 1),
     ("和室をご希望でしょうか。", "sonkeigo", 1),
     ("レンタカーをご利用でしたら駐車場がございます。", "sonkeigo", 1),
-    ("そのように考えておられるのですね。", "sonkeigo", 1),
-    ("夕食はどうされますか。", "sonkeigo", 1),
+    ("将来のことをどのようにお考えですか。", "sonkeigo", 1),
+    # respectful (ら)れる is left to keigo.keigo_features (its reru="none" mode needs the lexicon free of it)
+    ("夕食はどうされますか。", "sonkeigo", 0),
     ("こちらでご案内です。", "sonkeigo", 0),
     ("割引が適用されるプランです。", "sonkeigo", 0),
     ("雨になると思われます。", "sonkeigo", 0),
