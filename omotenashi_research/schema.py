@@ -38,6 +38,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from omotenashi_research.errors import TranscriptValidationError, shorten
+from omotenashi_research.text import ZERO_WIDTH
 
 # "other": a speaker whose service role the corpus does not give (BSD's named business people).
 ROLES: tuple[str, ...] = ("agent", "customer", "other")
@@ -76,8 +77,12 @@ def _is_int(s: pd.Series) -> pd.Series:
                  and _INT64.min <= int(v) <= _INT64.max)
 
 
+# A text of only white space or zero-width characters is empty (it would tokenise to nothing).
+_INVISIBLE = str.maketrans("", "", ZERO_WIDTH)
+
+
 def _non_empty_text(s: pd.Series) -> pd.Series:
-    return s.map(lambda v: isinstance(v, str) and v.strip() != "")
+    return s.map(lambda v: isinstance(v, str) and v.translate(_INVISIBLE).strip() != "")
 
 
 def _rating_or_na(s: pd.Series) -> pd.Series:

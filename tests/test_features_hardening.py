@@ -100,8 +100,14 @@ def test_dialogue_chunks_never_split_a_dialogue():
 
 # -- issue 11 item 8: Unicode ------------------------------------------------------------------
 def test_zero_width_only_text_has_no_tokens():
-    got = extract_features(_table(["\u200b\u200d", "\ufeff"], ["en", "ja"]))
-    assert got["n_tokens"].tolist() == [0, 0]
+    # the tokeniser sees nothing in it, and the schema refuses it as an empty utterance
+    from omotenashi_research.errors import TranscriptValidationError
+    from omotenashi_research.nlp import token_counts
+
+    assert token_counts(["\u200b\u200d"], "en") == [0]
+    assert token_counts(["\ufeff"], "ja") == [0]
+    with pytest.raises(TranscriptValidationError, match="non-empty text"):
+        extract_features(_table(["\u200b\u200d", "\ufeff"], ["en", "ja"]))
 
 
 def test_full_width_and_zero_width_variants_are_found():

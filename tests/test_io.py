@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from omotenashi_research.errors import TranscriptValidationError
 from omotenashi_research.io import read_transcripts, write_transcripts
 from omotenashi_research.schema import validate_utterances
+from omotenashi_research.text import ZERO_WIDTH
 
 HEADER = "dialogue_id,turn,role,text,lang\n"
 
@@ -265,7 +266,7 @@ def test_quarantine_known_answer(tmp_path):
 
 _TEXT = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=30
-).filter(lambda s: s.strip() != "")
+).filter(lambda s: s.translate(str.maketrans("", "", ZERO_WIDTH)).strip() != "")
 _ID = st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=1, max_size=8)
 
 
@@ -541,3 +542,12 @@ def test_wrong_encoding_gets_an_encoding_hint_but_a_single_bad_byte_does_not(tmp
     data = (HEADER + body).encode("utf-8").replace("ありがとう".encode(), b"\xff", 1)
     one = _write(tmp_path, "one.csv", data)
     assert "encoding=" not in str(_error(one))
+
+
+def test_zero_width_only_text_is_empty():
+    # issue 11, item 8: a text of only zero-width characters is no utterance
+    df = pd.DataFrame({"corpus": "c", "dialogue_id": "d", "turn": [0, 1], "role": "agent", "speaker": None,
+                       "text": ["\u200b\u200d", "hello\u200b"], "lang": "en"})
+    with pytest.raises(TranscriptValidationError, match="non-empty"):
+        validate_utterances(df)
+    validate_utterances(df.iloc[[1]])
