@@ -965,14 +965,15 @@ SECTIONS = (
     ("gold_kappa", "Gold set: inter-annotator agreement (Cohen's kappa per label and language)"),
     ("gold_test", "Gold set, test split: the shipped measure per construct, pooled and per corpus"),
     ("gold_test_rule", "Gold set, test split: the rule alone (marker or context column)"),
-    ("parallel", "Parallel text: the same construct in both languages (BSD, CoCoA-MT)"),
-    ("kokorochat", "KokoroChat: counsellor empathy rate vs the client's 受容・共感 rating"),
-    ("politeness_features", "Multilingual politeness: marker vs rating (Spearman)"),
-    ("politeness_model", "Multilingual politeness: cross-validated ridge on all markers"),
-    ("cocoa_sentence", "CoCoA-MT: teineigo vs formal/informal reference (sentence level)"),
-    ("cocoa_span", "CoCoA-MT: [F] spans covered by our keigo spans (span level)"),
-    ("pastel", "PASTEL-JP: keigo on the polite/formal vs impolite/informal side"),
 )
+# ... followed by validation_external.EXTERNAL_SECTIONS (parallel text, criterion validity): see _sections()
+
+
+def _sections() -> tuple[tuple[str, str], ...]:
+    # imported here: validation_external imports this module's metrics
+    from omotenashi_research.validation_external import EXTERNAL_SECTIONS
+
+    return (*SECTIONS, *EXTERNAL_SECTIONS)
 
 _INTRO = {
     "parallel": "Japanese marker on the Japanese sentence vs the English marker on its English translation, "
@@ -1188,7 +1189,7 @@ def render_report(results: Mapping[str, pd.DataFrame | str]) -> str:
         "the data.",
         "",
     ]
-    for key, title in SECTIONS:
+    for key, title in _sections():
         parts += [f"## {title}", ""]
         if key in _INTRO:
             parts += [_INTRO[key], ""]
