@@ -364,7 +364,7 @@ def test_report_sections_from_stub(tmp_path):
     out = V.write_report(tmp_path / "v.md", _stub_results())
     text = out.read_text(encoding="utf-8")
     headers = [line for line in text.splitlines() if line.startswith("## ")]
-    assert headers == [f"## {title}" for _, title in V.SECTIONS] + ["## Where each marker is weak"]
+    assert headers == [f"## {title}" for _, title in V._sections()] + ["## Where each marker is weak"]
     assert V.REPORT_COMMAND in text
     assert "_MAIA-DQE: corpus not available (stub)_" in text
     assert "_Not computed._" in text  # keigo_levels missing from the stub
