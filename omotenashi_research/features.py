@@ -79,7 +79,7 @@ def _count_lang(
     if progress is None:
         progress = len(texts) > 5000
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # plain bars: tqdm.auto needs ipywidgets in notebooks
 
         parts = tqdm(parts, total=-(-len(texts) // batch_size), desc=f"features {lang}", unit="batch")
     for ntok, counts in parts:

@@ -28,3 +28,16 @@ def test_no_corpus_utterance_in_committed_outputs(corpora_dir):
         if hits:
             found[nb.name] = hits
     assert found == {}
+
+
+def test_no_machine_paths_in_committed_outputs():
+    # an absolute path in an output (a warning's file name, a data folder) differs on every machine, so
+    # nbval fails on a fresh clone, and it leaks where the author keeps data
+    found = {}
+    for nb in sorted((REPO / "notebooks").glob("*.ipynb")):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        out = "".join(json.dumps(o, ensure_ascii=False) for c in cells for o in c.get("outputs", []))
+        hits = [m for m in ("site-packages", str(REPO), "/home/", "/tmp/") if m in out]
+        if hits:
+            found[nb.name] = hits
+    assert found == {}

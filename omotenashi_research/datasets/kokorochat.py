@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain bars: tqdm.auto needs ipywidgets in notebooks
 
 from omotenashi_research.datasets._integrity import checked_dir
 from omotenashi_research.datasets._paths import corpus_file

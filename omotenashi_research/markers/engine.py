@@ -51,7 +51,7 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.parts_of_speech import IDS as POS_IDS
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain bars: tqdm.auto needs ipywidgets in notebooks
 
 from omotenashi_research.markers.lexicon import Entry, Lexicon, load_lexicons
 from omotenashi_research.nlp import SUPPORTED_LANGS, get_pipeline
