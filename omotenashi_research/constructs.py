@@ -17,7 +17,7 @@ in cross-validation, the rule decides (``mode == "rule"``) and no probability is
 Hashing (scikit-learn's ``HashingVectorizer``) means the shipped model holds **no strings from the
 corpora** — only hashed feature indices and weights (the corpora's licences forbid sharing derived text).
 
-The fitted models live in ``omotenashi_research/models/constructs.json``; :func:`fit_constructs` and
+The fitted models live in ``omotenashi_research/models/constructs.json.gz``; :func:`fit_constructs` and
 :func:`validate_constructs` are public so that researchers can retrain a construct on their own labels
 (the gold-set label format) and get the same validation table.
 
@@ -27,6 +27,7 @@ probability, NA where the rule decides); NA on non-agent rows and in languages w
 
 from __future__ import annotations
 
+import gzip
 import json
 import warnings
 from collections.abc import Mapping, Sequence
@@ -53,7 +54,7 @@ __all__ = [
     "validate_constructs",
 ]
 
-MODEL_FILE = Path(__file__).with_name("models") / "constructs.json"
+MODEL_FILE = Path(__file__).with_name("models") / "constructs.json.gz"
 N_FEATURES = 2**18
 PREV_TURNS = 3
 _KEYS = ["corpus", "dialogue_id", "turn"]
@@ -172,10 +173,12 @@ class ConstructModel:
         return 1.0 / (1.0 + np.exp(-(a * self.decision(x) + b)))
 
     def to_dict(self) -> dict:
+        # a label the rule decides needs no weights (they are kept only while it is a model)
+        coef = {} if self.mode_ == "rule" else self.coef_
         return {"lang": self.lang, "label": self.label, "mode": self.mode_,
                 "rule_columns": self.rule_columns_, "intercept": self.intercept_,
                 "platt": list(self.platt_), "threshold": self.threshold_, "params": self.params_,
-                "cv": self.cv_, "coef": {str(k): round(v, 6) for k, v in self.coef_.items()}}
+                "cv": self.cv_, "coef": {str(k): round(v, 6) for k, v in coef.items()}}
 
     @classmethod
     def from_dict(cls, d: Mapping) -> ConstructModel:
@@ -338,16 +341,21 @@ def save_models(models: Mapping[tuple[str, str], ConstructModel], path: str | Pa
     payload = {"meta": dict(meta or {}), "n_features": N_FEATURES, "prev_turns": PREV_TURNS,
                "models": [m.to_dict() for _, m in sorted(models.items())]}
     text = json.dumps(payload, ensure_ascii=False, indent=0, sort_keys=True) + "\n"
-    path.write_text(text, encoding="utf-8")
+    if path.suffix == ".gz":  # the shipped file: JSON, gzipped (mtime 0, so the bytes are reproducible)
+        with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as fh:
+            fh.write(text.encode("utf-8"))
+    else:
+        path.write_text(text, encoding="utf-8")
     return path
 
 
 def load_models(path: str | Path | None = None) -> dict[tuple[str, str], ConstructModel]:
-    """Read models written by :func:`save_models` (default: the shipped ``constructs.json``)."""
+    """Read models written by :func:`save_models` (default: the shipped ``constructs.json.gz``)."""
     path = Path(path) if path is not None else MODEL_FILE
     if not path.exists():
         raise ConstructModelError(f"{path.resolve()}: construct model file not found")
-    payload = json.loads(path.read_text(encoding="utf-8"))
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    payload = json.loads(raw.decode("utf-8"))
     if payload.get("n_features") != N_FEATURES:
         raise ConstructModelError(f"{path.resolve()}: model was hashed with {payload.get('n_features')} "
                                   f"features, this version uses {N_FEATURES}")

@@ -1,6 +1,6 @@
 """Train the shipped construct models on the gold set and validate them on its test split.
 
-``python -m omotenashi_research.gold train`` rebuilds ``omotenashi_research/models/constructs.json`` from
+``python -m omotenashi_research.gold train`` rebuilds ``omotenashi_research/models/constructs.json.gz`` from
 ``data/annotation`` (train split only); ``make validation`` then scores the test split once through
 :func:`gold_validation` (rules and models side by side, per corpus and pooled, with 95 % CIs).
 
