@@ -615,6 +615,15 @@ def politeness_model_cv(
 # 5c. teineigo vs CoCoA-MT formal/informal references, PASTEL-JP pairs
 
 
+def _cocoa_references(refs: pd.DataFrame | None) -> pd.DataFrame:
+    """The given CoCoA-MT reference table, or the corpus's one row per Japanese reference."""
+    if refs is not None:
+        return refs
+    from omotenashi_research.datasets import load_cocoa_mt
+
+    return load_cocoa_mt(layout="references")
+
+
 def cocoa_sentence_level(
     refs: pd.DataFrame | None = None, keigo: pd.DataFrame | None = None, *, n_boot: int = 1000,
     seed: int = SEED,
@@ -646,10 +655,7 @@ def cocoa_sentence_level(
     >>> res.query("detector == 'teineigo' and domain == 'all'")[["precision", "recall"]].values.tolist()
     [[0.5, 0.5]]
     """
-    if refs is None:
-        from omotenashi_research.datasets import load_cocoa_mt
-
-        refs = load_cocoa_mt(layout="references")
+    refs = _cocoa_references(refs)
     _require(refs, ["formality", "domain"], "cocoa_sentence_level")
     if keigo is None:
         from omotenashi_research.markers.keigo import keigo_features
@@ -744,10 +750,7 @@ def cocoa_span_level(
     >>> cocoa_span_level(r, p).query("detector == 'teineigo'")[["formality", "n_covered"]].values.tolist()
     [['formal', 1], ['informal', 0]]
     """
-    if refs is None:
-        from omotenashi_research.datasets import load_cocoa_mt
-
-        refs = load_cocoa_mt(layout="references")
+    refs = _cocoa_references(refs)
     _require(refs, ["formality", "spans"], "cocoa_span_level")
     if predicted is None:
         predicted = _keigo_char_spans(refs["text"].tolist())
