@@ -20,7 +20,7 @@ override OMOTENASHI_DATA := $(subst $(space),:,$(abspath $(subst :, ,$(OMOTENASH
 export OMOTENASHI_DATA
 endif
 
-.PHONY: setup corpora notebooks test lab lint lock benchmarks validation models clean
+.PHONY: setup corpora notebooks findings test lab lint lock benchmarks validation models clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@echo "setup: creating $(VENV) with $(PYTHON) ..."
@@ -47,6 +47,12 @@ endif
 # to get the data. The list of which notebook needs which corpus: omotenashi_research/notebooks_runner.py.
 notebooks: setup
 	$(BIN)/python -m omotenashi_research.notebooks_runner --fetch notebooks/*.ipynb
+	$(MAKE) --no-print-directory findings
+
+# Render the research notebooks' headline results (docs/findings/*.csv, written by the notebooks) into
+# docs/findings.md; `make notebooks` ends with it.
+findings: setup
+	$(BIN)/python -m omotenashi_research.findings
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -58,10 +64,13 @@ lab: setup
 lint: setup
 	$(BIN)/ruff check omotenashi_research tests benchmarks
 
+# Every results file under benchmarks/results/ is written by its script (see benchmarks/README.md).
 benchmarks: setup
 	$(BIN)/python benchmarks/bench_features.py --out benchmarks/results/bench_features.md
 	$(BIN)/python benchmarks/coverage_study.py
 	$(BIN)/python benchmarks/bench_decode.py
+	$(BIN)/python benchmarks/bench_dask.py
+	$(BIN)/python benchmarks/bench_cli.py --out benchmarks/results/bench_cli.md
 
 validation: setup
 	$(BIN)/python -m omotenashi_research.validation --out docs/validation.md

@@ -216,6 +216,7 @@ def main() -> None:
     if args.out:
         cmd = "OMOTENASHI_DATA=/work/shared/corpora .venv/bin/python benchmarks/bench_features.py"
         cmd += f" --n {args.n}" + (f" --n-ja {args.n_ja}" if args.n_ja else "") + f" --langs {args.langs}"
+        cmd += f" --repeat {args.repeat} --mem-n {args.mem_n}"
         text = [
             "# Feature pipeline speed and streaming memory (recorded run)",
             "",

@@ -41,6 +41,9 @@ __all__ = [
     "ANNOTATION_DIR",
     "CORPORA",
     "ENRICH_CUES",
+    "ROUND2_SIZES",
+    "ROUND3_CUES",
+    "ROUND3_SIZES",
     "LABELS",
     "SAMPLE_SIZES",
     "AnnotationError",
@@ -90,6 +93,13 @@ ROUND2_SIZES: dict[str, int] = {
     "maia-dqe": 150, "taskmaster-4": 90,
 }
 ROUND2_CONSTRUCTS: tuple[str, ...] = ("empathy", "anticipation", "personalization", "deflection")
+#: round 3: enriched only, with broader cues for the constructs still measured worst after round 2
+#: (empathy, anticipation, personalization in both languages; deflection in English)
+ROUND3_SIZES: dict[str, int] = {
+    "asdc": 70, "jmultiwoz": 150, "kokorochat": 130,
+    "uss-mwoz": 110, "uss-sgd": 50, "uss-redial": 110, "uss-ccpe": 90,
+    "maia-dqe": 90, "taskmaster-4": 100,
+}
 ITEM_COLUMNS = ["corpus", "dialogue_id", "turn", "lang", "stratum", "split"]
 
 #: Broad sampling cues per rare construct (recall-oriented, for enrichment only; not markers).
@@ -114,6 +124,35 @@ ENRICH_CUES: dict[str, dict[str, str]] = {
                         r"note that|make sure|would you like me to|recommend",
         "deflection": r"(?i)contact|directly|can't|cannot|unable|not able|check with|reach out|call the",
         "ownership": r"(?i)\bI(?:'ll| will| have|'ve| can)\b|let me|I booked|I reserved|I've (?:booked|made)",
+    },
+}
+
+
+#: Round-3 cues: broader than :data:`ENRICH_CUES` (written from the codebook's examples and the
+#: round-1/2 misses by kind, not from the markers' lexicons); recall-oriented, for sampling only.
+ROUND3_CUES: dict[str, dict[str, str]] = {
+    "ja": {
+        "empathy": r"大変|心配|不安|お気持ち|おめでと|素敵|残念|辛|つら|嬉し|うれし|楽しみ|良かった|よかった|"
+                   r"お疲れ|お察し|かと思います|ですよね|頑張|がんば|無理|しんど|悲し|寂し|さみし|苦し|"
+                   r"安心|お大事|素晴らし",
+        "personalization": r"とのこと|おっしゃ|お子様|お子さん|ご家族|ご夫婦|お連れ|先ほど|お好き|"
+                           r"ご友人|記念|誕生|ご主人|旦那|奥様|お母様|お父様|ご自身|お仕事|ご希望の|ご予算",
+        "anticipation": r"なお|ちなみに|ついでに|あわせて|併せて|送迎|駐車|おすすめ|お勧め|よろしければ|"
+                        r"ご注意|お早め|念のため|ご参考|お困り|お気軽|無料|サービス|朝食|温泉|混雑|予約が必要",
+    },
+    "en": {
+        "empathy": r"(?i)sorry to hear|sorry about|understand|hope you|congrat|"
+                   r"sounds (?:like|great|fun|good|lovely|delicious|nice)|glad|frustrat|worr|must be|"
+                   r"great choice|good choice|enjoy|exciting|awesome|wonderful|feel better|happy to hear",
+        "personalization": r"(?i)you (?:mentioned|said|told|like|liked|enjoy|enjoyed|prefer|love)|"
+                           r"your (?:family|wife|husband|kids|children|son|daughter|trip|birthday|"
+                           r"anniversary|friend|friends|partner|budget|taste|favorite|favourite)|since you|"
+                           r"as you|for your|based on (?:your|what you)|\b(?:Mr|Ms|Mrs)\.? [A-Z]",
+        "anticipation": r"(?i)\balso\b|by the way|in addition|parking|taxi|shuttle|wifi|wi-fi|breakfast|"
+                        r"you might|you may want|don't forget|note that|make sure|recommend|in case|"
+                        r"if you need|bring|weather|reference number|free of charge|complimentary",
+        "deflection": r"(?i)contact|directly|can't|cannot|unable|not able|check with|reach out|call the|"
+                      r"not (?:sure|possible)|don't know|no information|policy",
     },
 }
 
@@ -158,8 +197,10 @@ def load_annotation_corpus(corpus: str) -> pd.DataFrame:
 # selection
 
 
-def _cue_hits(texts: pd.Series, lang: str) -> dict[str, np.ndarray]:
-    return {c: texts.str.contains(rx, regex=True).to_numpy() for c, rx in ENRICH_CUES[lang].items()}
+def _cue_hits(texts: pd.Series, lang: str, cues: Mapping[str, Mapping[str, str]] | None = None
+              ) -> dict[str, np.ndarray]:
+    table = (cues if cues is not None else ENRICH_CUES)[lang]
+    return {c: texts.str.contains(rx, regex=True).to_numpy() for c, rx in table.items()}
 
 
 def build_annotation_sample(
@@ -172,6 +213,7 @@ def build_annotation_sample(
     random_share: float = 0.5,
     enriched_name: str = "enriched",
     constructs: Sequence[str] | None = None,
+    cues: Mapping[str, Mapping[str, str]] | None = None,
 ) -> pd.DataFrame:
     """Select the gold-set items (IDs only) with their stratum and fixed train/test split.
 
@@ -194,7 +236,10 @@ def build_annotation_sample(
     enriched_name : str
         ``stratum`` value of the enriched items (e.g. ``"enriched_r2"`` for a second round).
     constructs : sequence of str, optional
-        Constructs whose cues enrich (default: all of :data:`ENRICH_CUES`).
+        Constructs whose cues enrich (default: all of the cue table).
+    cues : mapping, optional
+        ``{lang: {construct: regex}}`` enrichment cues (default :data:`ENRICH_CUES`; round 3 uses
+        :data:`ROUND3_CUES`).
 
     Returns
     -------
@@ -241,7 +286,7 @@ def build_annotation_sample(
         n_rand = int(n * random_share)  # floor: 87 random + 88 enriched of 175
         random_part = pool.iloc[:n_rand]
         rest = pool.iloc[n_rand:].reset_index(drop=True)
-        hits = _cue_hits(rest["text"].astype(str), lang)
+        hits = _cue_hits(rest["text"].astype(str), lang, cues)
         if constructs is not None:
             hits = {c: h for c, h in hits.items() if c in constructs}
         taken: list[int] = []
@@ -275,11 +320,18 @@ def build_annotation_sample(
 
 
 def build_gold_items(corpora: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
-    """Regenerate ``data/annotation/items.csv`` exactly: round 1, then round 2 excluding round 1."""
+    """Regenerate ``data/annotation/items.csv`` exactly: rounds 1, 2 and 3 (each excluding earlier ones).
+
+    A dialogue keeps the split an earlier round gave it, so the test split only grows by new dialogues
+    (drawn over dialogues, about :data:`TEST_SHARE` of each new round).
+    """
     r1 = build_annotation_sample(corpora=corpora)
     r2 = build_annotation_sample(ROUND2_SIZES, seed=SEED + 1, corpora=corpora, exclude=r1, random_share=0.0,
                                  enriched_name="enriched_r2", constructs=ROUND2_CONSTRUCTS)
-    return pd.concat([r1, r2], ignore_index=True)
+    r12 = pd.concat([r1, r2], ignore_index=True)
+    r3 = build_annotation_sample(ROUND3_SIZES, seed=SEED + 2, corpora=corpora, exclude=r12, random_share=0.0,
+                                 enriched_name="enriched_r3", cues=ROUND3_CUES)
+    return pd.concat([r12, r3], ignore_index=True)
 
 
 # --------------------------------------------------------------------------------------------------

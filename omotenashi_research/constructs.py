@@ -45,6 +45,7 @@ __all__ = [
     "RULE_COLUMNS",
     "ConstructModel",
     "ConstructModelError",
+    "choose_mode",
     "construct_flags",
     "design_matrix",
     "explain_construct",
@@ -247,6 +248,46 @@ def _fit_one(x: sp.csr_matrix, y: np.ndarray, rule: np.ndarray | None, *, seed: 
     return fitted, cv
 
 
+def choose_mode(cv: Mapping[str, float]) -> str:
+    """``"rule"`` or ``"model"`` from a model's ``cv_`` numbers (the choice :func:`fit_constructs` makes).
+
+    On held-out selection rows (``f1_rule_dev``/``f1_model_dev``) when they had positives; otherwise the
+    rule's F1 on the training rows against the model's cross-validated F1. Ties go to the rule (simpler,
+    and :func:`explain_construct` can name it).
+
+    Examples
+    --------
+    >>> choose_mode({"f1_model": 0.9, "f1_rule": 0.95, "f1_model_dev": 0.8, "f1_rule_dev": 0.6})
+    'model'
+    >>> choose_mode({"f1_model": 0.92, "f1_rule": 0.92, "n_dev": 300, "dev_positives": 0})
+    'rule'
+    >>> choose_mode({"f1_model": 0.5})
+    'model'
+    """
+    if "f1_rule_dev" in cv and "f1_model_dev" in cv:
+        return "rule" if cv["f1_rule_dev"] >= cv["f1_model_dev"] else "model"
+    if "f1_rule" in cv:
+        return "rule" if cv["f1_rule"] >= cv["f1_model"] else "model"
+    return "model"
+
+
+def _dev_scores(x: sp.csr_matrix, y: np.ndarray, rule: np.ndarray, dev: np.ndarray, *, seed: int
+                ) -> dict:
+    """F1 of the rule and of a model fitted without the ``dev`` rows, both on the ``dev`` rows."""
+    out = {"n_dev": int(dev.sum()), "dev_positives": int(y[dev].sum())}
+    if not dev.any() or dev.all() or y[dev].sum() == 0:
+        return out  # nothing to choose on: the caller falls back to the model
+    try:
+        m, _ = _fit_one(x[~dev], y[~dev], None, seed=seed)
+    except ConstructModelError:
+        return out
+    pred = m.probability(x[dev]) >= m.threshold_
+    yd = y[dev].astype(bool)
+    out["f1_model_dev"] = round(_f1(yd, pred), 4)
+    out["f1_rule_dev"] = round(_f1(yd, rule[dev].astype(bool)), 4)
+    return out
+
+
 def _prepare(utterances: pd.DataFrame, features: pd.DataFrame | None, *, context: bool = True
              ) -> tuple[pd.DataFrame, pd.DataFrame]:
     from omotenashi_research.features import extract_features
@@ -278,6 +319,7 @@ def fit_constructs(
     features: pd.DataFrame | None = None,
     label_names: Sequence[str] | None = None,
     seed: int = 20261128,
+    select_on: Sequence[bool] | np.ndarray | pd.Series | None = None,
 ) -> dict[tuple[str, str], ConstructModel]:
     """Train one model per (language, label) on labelled agent turns.
 
@@ -293,16 +335,28 @@ def fit_constructs(
         Labels to train (default: every label column present in ``labels``).
     seed : int
         Seed of the cross-validation folds.
+    select_on : boolean array-like, optional
+        One flag per row of ``labels``: rows the rules were **not** written on (for the shipped models,
+        the third annotation round). When given, the rule-or-model choice is made on these rows alone: a
+        model fitted on the other rows and the rule are both scored there, because a rule's F1 on the
+        rows it was tuned on is optimistic while the model's is cross-validated. The final model is then
+        fitted on all rows. Without it (or where the selection rows hold no positive of a label), the
+        rule's F1 on all rows is compared with the model's cross-validated F1 (:func:`choose_mode`).
 
     Returns
     -------
     dict
         ``{(lang, label): ConstructModel}``. ``mode_ == "rule"`` where the rule alone had the higher
-        cross-validated F1 on these labels.
+        F1 (see ``select_on``); ``cv_`` holds the numbers the choice was made on.
     """
     data, feats = _prepare(utterances, features)
     label_names = list(label_names) if label_names is not None else [
         c for c in RULE_COLUMNS if c in labels.columns]
+    if select_on is not None:
+        select_on = np.asarray(select_on, dtype=bool)
+        if len(select_on) != len(labels):
+            raise ConstructModelError(f"select_on has {len(select_on)} flags, labels {len(labels)} rows")
+        labels = labels.assign(_select=select_on)
     lab = labels.drop(columns=[c for c in ("role", "lang") if c in labels.columns])
     lab = lab.assign(dialogue_id=lab["dialogue_id"].astype(str))
     keyed = data.assign(_row=np.arange(len(data)), dialogue_id=data["dialogue_id"].astype(str))
@@ -327,7 +381,10 @@ def fit_constructs(
                 rule = (pd.to_numeric(feats.iloc[rows[ok]][rc], errors="coerce").fillna(0).to_numpy() > 0)
             fitted, cv = _fit_one(x[ok], y, rule, seed=seed)
             fitted.lang, fitted.label, fitted.rule_columns_ = str(lang), label, rule_cols
-            if rule is not None and cv.get("f1_rule", -1) >= cv["f1_model"]:
+            if select_on is not None and rule is not None:
+                dev = g["_select"].to_numpy(dtype=bool)[ok]
+                cv.update(_dev_scores(x[ok], y, rule, dev, seed=seed))
+            if choose_mode(cv) == "rule":
                 fitted.mode_ = "rule"
             models[(str(lang), label)] = fitted
     return models

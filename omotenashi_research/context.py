@@ -152,7 +152,10 @@ def content_words(texts: Sequence[str], lang: str, *, slot_values: bool = True) 
     from omotenashi_research.tokens import analyses
 
     # Each word is (lemma, is a slot value); slot values are dropped when slot_values is False.
-    return [{w for w, slot in a if slot_values or not slot} for a in analyses(list(texts), lang, "content")]
+    found = analyses(list(texts), lang, "content")
+    if slot_values:  # set(dict(...)): the same set, built without a Python-level loop per word
+        return [set(dict(a)) for a in found]
+    return [{w for w, slot in a if not slot} for a in found]
 
 
 def analysis_texts(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -204,9 +207,15 @@ def _per_row(fn, texts: np.ndarray, langs: np.ndarray, mask: np.ndarray) -> np.n
     from omotenashi_research.nlp import SUPPORTED_LANGS
 
     out = np.zeros(len(texts), dtype=bool)
+    seen: dict[tuple[str, str], bool] = {}  # each rule reads only (text, lang): once per distinct pair
     for i in np.flatnonzero(mask & np.isin(langs, SUPPORTED_LANGS)).tolist():
         t = texts[i]
-        out[i] = isinstance(t, str) and fn(t, langs[i])
+        if isinstance(t, str):
+            key = (t, langs[i])
+            hit = seen.get(key)
+            if hit is None:
+                hit = seen[key] = bool(fn(t, langs[i]))
+            out[i] = hit
     return out
 
 
@@ -266,14 +275,22 @@ def marker_flags(
         if all(k in features_df.columns for k in _KEYS):
             if features_df.duplicated(_KEYS).any():
                 raise ValueError("features_df: duplicate (corpus, dialogue_id, turn) rows")
-            merged = utterances_df[_KEYS].merge(
-                features_df[[*_KEYS, col]], on=_KEYS, how="left", indicator=True
-            )
-            absent = (merged["_merge"] != "both").to_numpy()
-            if absent.any():
-                miss = merged.loc[absent, _KEYS].head(5).to_dict("records")
-                raise ValueError(f"features_df lacks rows for utterances {miss}")
-            values = merged[col].to_numpy()
+            if len(features_df) == n and all(
+                (utterances_df[k].to_numpy(dtype=object) == features_df[k].to_numpy(dtype=object)).all()
+                for k in _KEYS
+            ):
+                # Same keys in the same order (the usual case: features of these utterances): the
+                # join would pair row i with row i, so skip it.
+                values = features_df[col].to_numpy()
+            else:
+                merged = utterances_df[_KEYS].merge(
+                    features_df[[*_KEYS, col]], on=_KEYS, how="left", indicator=True
+                )
+                absent = (merged["_merge"] != "both").to_numpy()
+                if absent.any():
+                    miss = merged.loc[absent, _KEYS].head(5).to_dict("records")
+                    raise ValueError(f"features_df lacks rows for utterances {miss}")
+                values = merged[col].to_numpy()
         else:
             if len(features_df) != n:
                 raise ValueError(

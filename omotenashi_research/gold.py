@@ -24,6 +24,8 @@ from omotenashi_research import constructs as C
 __all__ = ["gold_agreement", "gold_frames", "gold_validation", "train_shipped_models"]
 
 _KEYS = ["corpus", "dialogue_id", "turn"]
+#: the annotation round the rules were not written on: the rule-or-model choice is made on it
+SELECTION_STRATUM = "enriched_r3"
 
 
 def gold_frames(
@@ -69,12 +71,21 @@ def train_shipped_models(
     *,
     frames: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
 ) -> dict:
-    """Fit every (language, label) model on the gold set's ``train`` split and write ``out``."""
+    """Fit every (language, label) model on the gold set's ``train`` split and write ``out``.
+
+    The rules were written on the train items of rounds 1 and 2; the round-3 train items
+    (:data:`SELECTION_STRATUM`) are what the rule-or-model choice is made on (see
+    :func:`omotenashi_research.constructs.fit_constructs`), then every model is fitted on the whole
+    train split.
+    """
     utterances, features, gold = frames if frames is not None else gold_frames(directory)
-    train = gold[gold["split"] == "train"]
-    models = C.fit_constructs(utterances, train, features=features)
+    train = gold[gold["split"] == "train"].reset_index(drop=True)
+    select = (train["stratum"] == SELECTION_STRATUM).to_numpy()
+    models = C.fit_constructs(utterances, train, features=features,
+                              select_on=select if select.any() else None)
     meta = {"trained_on": "data/annotation labels_adjudicated.csv, split == train",
             "n_train_items": int(len(train)), "date": _dt.date.today().isoformat(),
+            "rule_or_model_chosen_on": f"stratum == {SELECTION_STRATUM!r} ({int(select.sum())} items)",
             "how": "python -m omotenashi_research.gold train"}
     C.save_models(models, out, meta=meta)
     return models

@@ -59,30 +59,78 @@ __all__ = [
 ]
 
 
+def _by_value(s: pd.Series, fn) -> pd.Series:
+    """``s.map(fn)`` as a bool Series, with ``fn`` called once per distinct non-NA value.
+
+    Only for checks of string values: a string never equals a non-string, so values that hash alike
+    also get the same answer (unlike 1 / 1.0 / True for an integer check). NA elements still go
+    through ``s.map`` one by one, so their answer is exactly the element-wise one.
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    if not len(codes):
+        return pd.Series(np.zeros(0, dtype=bool), index=s.index)
+    values = np.asarray(uniques, dtype=object)  # iterating an Arrow-backed array is slow
+    answers = np.fromiter((bool(fn(v)) for v in values), dtype=bool, count=len(values))
+    out = answers[np.maximum(codes, 0)] if len(uniques) else np.zeros(len(codes), dtype=bool)
+    na = codes < 0
+    if na.any():
+        out[na] = s[na].map(fn).astype(bool).to_numpy()
+    return pd.Series(out, index=s.index)
+
+
+def _str_value(v) -> bool:
+    return isinstance(v, str)
+
+
+def _str_or_na_value(v) -> bool:
+    return isinstance(v, str) or v is None or (isinstance(v, float) and np.isnan(v))
+
+
 def _is_str(s: pd.Series) -> pd.Series:
-    return s.map(lambda v: isinstance(v, str))
+    return _by_value(s, _str_value)
 
 
 def _is_str_or_na(s: pd.Series) -> pd.Series:
-    return s.map(lambda v: isinstance(v, str) or v is None or (isinstance(v, float) and np.isnan(v)))
+    return _by_value(s, _str_or_na_value)
 
 
 _INT64 = np.iinfo(np.int64)
 _LANG_RE = re.compile(r"[a-z]{2,3}(-[A-Za-z]{2,4})?")
 
 
+def _int_value(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) and (
+        _INT64.min <= int(v) <= _INT64.max
+    )
+
+
 def _is_int(s: pd.Series) -> pd.Series:
     # Beyond int64 a turn would wrap around when the column is stored as int64.
-    return s.map(lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
-                 and _INT64.min <= int(v) <= _INT64.max)
+    # A NumPy signed-integer column holds only int64-range integers: no need to look at each one.
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind == "i":
+        return pd.Series(np.ones(len(s), dtype=bool), index=s.index)
+    return s.map(_int_value)
 
 
 # A text of only white space or zero-width characters is empty (it would tokenise to nothing).
 _INVISIBLE = str.maketrans("", "", ZERO_WIDTH)
 
 
+def _non_empty_value(v) -> bool:
+    if not isinstance(v, str):
+        return False
+    visible = v.strip()
+    if visible and visible[0] not in ZERO_WIDTH:  # a non-space, visible character: no need to translate
+        return True
+    return visible.translate(_INVISIBLE).strip() != ""
+
+
 def _non_empty_text(s: pd.Series) -> pd.Series:
-    return s.map(lambda v: isinstance(v, str) and v.translate(_INVISIBLE).strip() != "")
+    return _by_value(s, _non_empty_value)
+
+
+def _lang_value(v) -> bool:
+    return isinstance(v, str) and _LANG_RE.fullmatch(v) is not None
 
 
 def _rating_or_na(s: pd.Series) -> pd.Series:
@@ -93,7 +141,7 @@ def _rating_or_na(s: pd.Series) -> pd.Series:
 _STR = pa.Check(_is_str, error="must be a string")
 # Element-wise, so that it gives a bool Series for every dtype, an empty column included.
 _LANG = pa.Check(
-    lambda s: s.map(lambda v: isinstance(v, str) and _LANG_RE.fullmatch(v) is not None).astype(bool),
+    lambda s: _by_value(s, _lang_value),
     error="must be an ISO 639 language code such as 'ja' or 'en'",
 )
 

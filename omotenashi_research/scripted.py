@@ -5,12 +5,23 @@ dates, prices, titled names) and case/punctuation removed, so that "Your table f
 booked at 7pm." and "Your table for 2 is booked at 8:30 pm!" share one key. An utterance
 is *scripted* here when its key recurs in at least ``min_dialogues`` distinct dialogues of
 the same corpus: a corpus-internal, transparent proxy, not a judgement of sincerity.
+
+Two refinements make the measure comparable across corpora:
+
+* **per sentence** (``unit="sentence"``, :func:`split_sentences`): a turn that opens with a stock
+  formula and goes on freely is partly scripted; whole-turn keys miss that, and they favour corpora
+  with short turns;
+* **at a fixed corpus size** (:func:`scripted_share_subsampled`): the more dialogues a corpus has,
+  the more templates reach ``min_dialogues`` by chance, so the share of a 4,000-dialogue corpus and
+  that of a 200-dialogue corpus are not comparable. Repeated equal-size subsamples of dialogues
+  (the same size for every corpus) give a mean and a spread that are.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+import zlib
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Literal
@@ -18,7 +29,17 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-__all__ = ["PLACEHOLDERS", "lexical_diversity", "scriptedness", "template_key"]
+__all__ = [
+    "PLACEHOLDERS",
+    "compare_subsampled",
+    "lexical_diversity",
+    "scripted_share_subsampled",
+    "scriptedness",
+    "sentence_table",
+    "split_sentences",
+    "subsample_summary",
+    "template_key",
+]
 
 PLACEHOLDERS = ("<date>", "<time>", "<price>", "<code>", "<num>", "<name>")
 
@@ -159,14 +180,107 @@ def _check_utterances(df: pd.DataFrame, needed: Sequence[str], what: str) -> Non
         raise ValueError(f"{what}: row(s) {list(bad[:5])}: column 'text' must be a string")
 
 
+# Sentence ends: runs of 。！？!?．… or newlines, an ASCII period only before whitespace or the end (so
+# "7.30" and "e.g.x" stay whole), each with the closing brackets/quotes that follow it.
+_SENT_END = re.compile(r"(?:[。！？!?．…]+|\.+(?=[」』）)\]\"'’”]*(?:\s|$))|\n+)[」』）)\]\"'’”]*")
+# A period after these words (or after a single letter, as in "U.S.") does not end an English sentence.
+_ABBREVIATIONS = frozenset("mr mrs ms dr st jr sr prof mt no vs etc approx ave dept".split())
+_LAST_WORD = re.compile(r"([A-Za-z]+)$")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split one utterance into sentences (Japanese and English), keeping each end mark.
+
+    A sentence ends after a run of 。！？!?．… or a line break, or after an ASCII period followed by
+    whitespace or the end of the text, unless the period closes a title or abbreviation ("Mr.",
+    "St.", "etc.") or a single letter ("U.S."). Closing brackets and quotes after the end mark stay
+    with the sentence. Whitespace at either end of a sentence is removed; nothing else is.
+
+    Parameters
+    ----------
+    text : str
+        One utterance.
+
+    Returns
+    -------
+    list of str
+        Non-empty sentences in order; ``[]`` for a text of only whitespace.
+
+    Examples
+    --------
+    >>> from omotenashi_research.scripted import split_sentences
+    >>> split_sentences("Thank you, Mr. Smith. It's 7.30 now! Anything else?")
+    ['Thank you, Mr. Smith.', "It's 7.30 now!", 'Anything else?']
+    >>> split_sentences("かしこまりました。「ホテル」ですね！少々お待ちください")
+    ['かしこまりました。', '「ホテル」ですね！', '少々お待ちください']
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a string, got {type(text).__name__}")
+    out: list[str] = []
+    start = 0
+    for m in _SENT_END.finditer(text):
+        if m.group(0)[0] == ".":
+            word = _LAST_WORD.search(text, start, m.start())
+            if word and (len(word.group(1)) == 1 or word.group(1).lower() in _ABBREVIATIONS):
+                continue  # "Mr." / "U.S.": not a sentence end
+        piece = text[start:m.end()].strip()
+        if piece:
+            out.append(piece)
+        start = m.end()
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
+def sentence_table(utterances_df: pd.DataFrame, *, role: str | None = "agent") -> pd.DataFrame:
+    """One row per sentence of the (agent) utterances, via :func:`split_sentences`.
+
+    Parameters
+    ----------
+    utterances_df : pandas.DataFrame
+        Utterance table (``corpus, dialogue_id, turn, role, text, lang``).
+    role : str or None
+        Only utterances of this role (``None``: all).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``corpus, dialogue_id, turn, sentence`` (0-based position in the turn), ``role, lang, text``;
+        turns in input order. A turn of only whitespace has no sentence (the schema forbids such turns).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from omotenashi_research.scripted import sentence_table
+    >>> df = pd.DataFrame({"corpus": "demo", "dialogue_id": "a", "turn": [0, 1], "role": "agent",
+    ...                    "lang": "en", "text": ["Hello. How can I help?", "Sure."]})
+    >>> sentence_table(df)[["turn", "sentence", "text"]].values.tolist()
+    [[0, 0, 'Hello.'], [0, 1, 'How can I help?'], [1, 0, 'Sure.']]
+    """
+    _check_utterances(utterances_df, [*_UTT_COLS], "sentence_table")
+    sel = utterances_df if role is None else utterances_df[utterances_df["role"] == role]
+    pieces = [split_sentences(t) for t in sel["text"]]
+    counts = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))
+    rows = np.repeat(np.arange(len(sel)), counts)
+    out = sel[["corpus", "dialogue_id", "turn"]].iloc[rows].reset_index(drop=True)
+    # position within the turn: running index minus the turn's first row
+    out["sentence"] = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    out["role"] = sel["role"].to_numpy()[rows]
+    out["lang"] = sel["lang"].to_numpy()[rows]
+    out["text"] = [s for p in pieces for s in p]
+    return out
+
+
 def scriptedness(
     utterances_df: pd.DataFrame,
     *,
     min_dialogues: int = 5,
     role: str | None = "agent",
     level: Literal["utterance", "dialogue"] = "utterance",
+    unit: Literal["utterance", "sentence"] = "utterance",
 ) -> pd.DataFrame:
-    """Flag utterances whose template recurs across dialogues, and the share per dialogue.
+    """Flag utterances (or sentences) whose template recurs across dialogues, and the share per dialogue.
 
     Parameters
     ----------
@@ -178,10 +292,16 @@ def scriptedness(
     role : str or None
         Only utterances of this role are considered (``None``: all).
     level : {"utterance", "dialogue"}
-        ``"utterance"``: one row per considered utterance with ``template``,
+        ``"utterance"``: one row per considered unit with ``template``,
         ``template_n_dialogues`` and ``template_recurs`` (bool). ``"dialogue"``: one row per
         dialogue (every dialogue of the input, also those without such turns) with
-        ``n_utterances`` and ``scripted_share`` (NaN when ``n_utterances`` is 0).
+        ``n_utterances`` (``n_sentences`` for sentences) and ``scripted_share`` (NaN when that is 0).
+    unit : {"utterance", "sentence"}
+        What gets a template key: the whole turn, or each sentence of it (:func:`sentence_table`;
+        the rows then also carry ``sentence``).
+
+    Note that the share depends on the number of dialogues in the corpus; compare corpora of
+    different sizes with :func:`scripted_share_subsampled`.
 
     Examples
     --------
@@ -194,30 +314,228 @@ def scriptedness(
     [True, False, True]
     >>> scriptedness(df, min_dialogues=2, level="dialogue")["scripted_share"].tolist()
     [0.5, 1.0]
+    >>> df.loc[1, "text"] = "Hm. Thank you for 4 calls."
+    >>> scriptedness(df, min_dialogues=2, unit="sentence")["template_recurs"].tolist()
+    [True, False, True, True]
     """
     _check_utterances(utterances_df, [*_UTT_COLS], "scriptedness")
     if min_dialogues < 1:
         raise ValueError(f"min_dialogues must be >= 1, got {min_dialogues}")
-    sel = utterances_df if role is None else utterances_df[utterances_df["role"] == role]
-    out = sel[["corpus", "dialogue_id", "turn"]].copy()
+    if level not in ("utterance", "dialogue"):
+        raise ValueError(f"level must be 'utterance' or 'dialogue', not {level!r}")
+    if unit == "sentence":
+        sel = sentence_table(utterances_df, role=role)
+        out = sel[["corpus", "dialogue_id", "turn", "sentence"]].copy()
+    elif unit == "utterance":
+        sel = utterances_df if role is None else utterances_df[utterances_df["role"] == role]
+        out = sel[["corpus", "dialogue_id", "turn"]].copy()
+    else:
+        raise ValueError(f"unit must be 'utterance' or 'sentence', not {unit!r}")
     out["template"] = [template_key(t, lg) for t, lg in zip(sel["text"], sel["lang"], strict=True)]
     n_dial = out.groupby(["corpus", "template"])["dialogue_id"].transform("nunique")
     out["template_n_dialogues"] = n_dial.astype("int64")
     out["template_recurs"] = out["template_n_dialogues"] >= min_dialogues
     if level == "utterance":
         return out.reset_index(drop=True)
-    if level != "dialogue":
-        raise ValueError(f"level must be 'utterance' or 'dialogue', not {level!r}")
+    n_col = "n_sentences" if unit == "sentence" else "n_utterances"
     dialogues = utterances_df[["corpus", "dialogue_id"]].drop_duplicates()
     agg = (
         out.groupby(["corpus", "dialogue_id"], sort=False)["template_recurs"]
-        .agg(n_utterances="size", scripted_share="mean")
+        .agg(**{n_col: "size", "scripted_share": "mean"})
         .reset_index()
     )
     res = dialogues.merge(agg, on=["corpus", "dialogue_id"], how="left")
-    res["n_utterances"] = res["n_utterances"].fillna(0).astype("int64")
+    res[n_col] = res[n_col].fillna(0).astype("int64")
     res["scripted_share"] = res["scripted_share"].astype(float)
     return res.reset_index(drop=True)
+
+
+def _corpus_rng(seed: int, corpus: str) -> np.random.Generator:
+    # One generator per corpus, from the seed and the corpus name: a corpus's subsamples do not depend
+    # on which other corpora the table holds.
+    return np.random.default_rng([int(seed), zlib.crc32(str(corpus).encode("utf-8"))])
+
+
+def scripted_share_subsampled(
+    utterances_df: pd.DataFrame,
+    n_dialogues: int,
+    *,
+    n_subsamples: int = 20,
+    min_dialogues: int = 5,
+    unit: Literal["utterance", "sentence"] = "sentence",
+    role: str | None = "agent",
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Scripted share of each corpus at a fixed corpus size: repeated equal-size subsamples of dialogues.
+
+    For each corpus, ``n_subsamples`` times: draw ``n_dialogues`` of its dialogues without replacement,
+    key every (agent) sentence of them (:func:`template_key`), call a key recurring when it occurs in
+    at least ``min_dialogues`` of the drawn dialogues, and record the share of sentences with a
+    recurring key. Every corpus is measured at the same size, so the shares are comparable; the spread
+    over subsamples is how much a corpus of that size varies.
+
+    Parameters
+    ----------
+    utterances_df : pandas.DataFrame
+        Utterance table (``corpus, dialogue_id, turn, role, text, lang``), one or more corpora.
+    n_dialogues : int
+        Dialogues per subsample, the same for every corpus (at most the smallest corpus's count).
+    n_subsamples : int
+        Subsamples per corpus.
+    min_dialogues : int
+        Recurrence threshold, within the subsample.
+    unit : {"sentence", "utterance"}
+        Unit that gets a template key and that the share counts.
+    role : str or None
+        Only utterances of this role (``None``: all).
+    seed : int
+        Seed; each corpus draws from its own generator (seed and corpus name).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per corpus and subsample: ``corpus, subsample, n_dialogues, n_units, n_recurring,
+        scripted_share`` (``n_recurring / n_units``; NaN when the drawn dialogues have no such unit).
+
+    Raises
+    ------
+    ValueError
+        A corpus with fewer than ``n_dialogues`` dialogues (named, with its count), or bad arguments.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from omotenashi_research.scripted import scripted_share_subsampled
+    >>> df = pd.DataFrame({"corpus": "demo", "dialogue_id": list("abcd"), "turn": 0, "role": "agent",
+    ...                    "lang": "en", "text": ["Hi. Booked 2.", "Hi. Booked 3.", "Hi. Booked 9.", "Hi."]})
+    >>> out = scripted_share_subsampled(df, 3, n_subsamples=4, min_dialogues=3)
+    >>> out["n_units"].tolist()  # 6 sentences when "d" is left out, else 5
+    [5, 6, 5, 5]
+    >>> out["scripted_share"].round(2).tolist()  # "hi" always recurs; "booked <num>" only without "d"
+    [0.6, 1.0, 0.6, 0.6]
+    """
+    _check_utterances(utterances_df, [*_UTT_COLS], "scripted_share_subsampled")
+    for name, value in (("n_dialogues", n_dialogues), ("n_subsamples", n_subsamples),
+                        ("min_dialogues", min_dialogues)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"scripted_share_subsampled: {name} must be an integer >= 1, got {value!r}")
+    units = scriptedness(utterances_df, min_dialogues=1, role=role, unit=unit)  # keys; recurrence below
+    sizes = utterances_df.groupby("corpus", sort=True)["dialogue_id"].nunique()
+    small = sizes[sizes < n_dialogues]
+    if len(small):
+        raise ValueError(
+            f"scripted_share_subsampled: n_dialogues={n_dialogues} exceeds the dialogues of corpus "
+            f"{small.index[0]!r} ({int(small.iloc[0])}); choose n_dialogues <= {int(sizes.min())}")
+    rows = []
+    for corpus in sizes.index:
+        rng = _corpus_rng(seed, corpus)
+        dialogues = np.sort(utterances_df.loc[utterances_df["corpus"] == corpus, "dialogue_id"].unique())
+        mine = units[units["corpus"] == corpus]
+        # integer codes: each subsample is then an isin on ints and one groupby
+        d_codes = pd.Categorical(mine["dialogue_id"], categories=dialogues).codes
+        t_codes = pd.factorize(mine["template"])[0]
+        for i in range(n_subsamples):
+            pick = np.zeros(len(dialogues), dtype=bool)
+            pick[rng.choice(len(dialogues), size=n_dialogues, replace=False)] = True
+            keep = pick[d_codes]
+            sub = pd.DataFrame({"t": t_codes[keep], "d": d_codes[keep]})
+            n_dial = sub.groupby("t")["d"].transform("nunique").to_numpy()
+            n_units = int(keep.sum())
+            n_rec = int((n_dial >= min_dialogues).sum())
+            rows.append({"corpus": corpus, "subsample": i, "n_dialogues": int(n_dialogues),
+                         "n_units": n_units, "n_recurring": n_rec,
+                         "scripted_share": n_rec / n_units if n_units else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def subsample_summary(subsamples: pd.DataFrame) -> pd.DataFrame:
+    """Mean and spread of :func:`scripted_share_subsampled` per corpus.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per corpus: ``corpus, n_dialogues, n_subsamples, mean_units, mean, sd`` (ddof 1),
+        ``min, max``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from omotenashi_research.scripted import subsample_summary
+    >>> sub = pd.DataFrame({"corpus": "demo", "subsample": [0, 1], "n_dialogues": 3, "n_units": [5, 6],
+    ...                     "n_recurring": [3, 6], "scripted_share": [0.6, 1.0]})
+    >>> subsample_summary(sub)[["mean", "sd", "min", "max"]].round(3).values.tolist()
+    [[0.8, 0.283, 0.6, 1.0]]
+    """
+    _require(subsamples, ["corpus", "subsample", "n_dialogues", "n_units", "scripted_share"],
+             "subsample_summary")
+    g = subsamples.groupby("corpus", sort=True)
+    return pd.DataFrame({
+        "n_dialogues": g["n_dialogues"].first(),
+        "n_subsamples": g["subsample"].nunique(),
+        "mean_units": g["n_units"].mean(),
+        "mean": g["scripted_share"].mean(),
+        "sd": g["scripted_share"].std(ddof=1),
+        "min": g["scripted_share"].min(),
+        "max": g["scripted_share"].max(),
+    }).reset_index()
+
+
+def compare_subsampled(subsamples: pd.DataFrame, corpus1: str, corpus2: str, *, ci: float = 0.95
+                       ) -> pd.DataFrame:
+    """Difference in scripted share between two corpora at the same size, over paired subsamples.
+
+    Subsample *i* of ``corpus1`` is paired with subsample *i* of ``corpus2`` (independent draws);
+    the estimate is the mean difference, the interval the ``ci`` percentile range of the
+    differences: how far apart two corpora of ``n_dialogues`` dialogues each land. It is the spread
+    of equal-size comparisons, not a sampling interval for a population, and carries no p-value.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``corpus1, corpus2, n_dialogues, n_subsamples, mean1, mean2, estimate, ci_low,
+        ci_high, share_positive`` (share of pairs with ``corpus1`` above ``corpus2``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from omotenashi_research.scripted import compare_subsampled
+    >>> sub = pd.DataFrame({"corpus": ["a", "a", "b", "b"], "subsample": [0, 1, 0, 1], "n_dialogues": 5,
+    ...                     "n_units": 10, "scripted_share": [0.5, 0.7, 0.2, 0.3]})
+    >>> compare_subsampled(sub, "a", "b")[["estimate", "share_positive"]].round(2).values.tolist()
+    [[0.35, 1.0]]
+    """
+    _require(subsamples, ["corpus", "subsample", "n_dialogues", "scripted_share"], "compare_subsampled")
+    if not 0 < ci < 1:
+        raise ValueError(f"ci must be strictly between 0 and 1, got {ci!r}")
+    parts = []
+    for c in (corpus1, corpus2):
+        part = subsamples[subsamples["corpus"] == c]
+        if part.empty:
+            raise ValueError(f"compare_subsampled: no subsamples of corpus {c!r} "
+                             f"(corpora: {sorted(subsamples['corpus'].unique())})")
+        parts.append(part.set_index("subsample"))
+    a, b = parts
+    if a["n_dialogues"].iloc[0] != b["n_dialogues"].iloc[0]:
+        raise ValueError(f"compare_subsampled: {corpus1!r} was subsampled at {a['n_dialogues'].iloc[0]} "
+                         f"dialogues and {corpus2!r} at {b['n_dialogues'].iloc[0]}: sizes must match")
+    common = a.index.intersection(b.index)
+    diff = (a.loc[common, "scripted_share"] - b.loc[common, "scripted_share"]).to_numpy(float)
+    alpha = 1 - ci
+    lo, hi = np.quantile(diff, [alpha / 2, 1 - alpha / 2])
+    return pd.DataFrame([{
+        "corpus1": corpus1, "corpus2": corpus2, "n_dialogues": int(a["n_dialogues"].iloc[0]),
+        "n_subsamples": len(common), "mean1": float(a.loc[common, "scripted_share"].mean()),
+        "mean2": float(b.loc[common, "scripted_share"].mean()), "estimate": float(diff.mean()),
+        "ci_low": float(lo), "ci_high": float(hi), "share_positive": float((diff > 0).mean()),
+    }])
+
+
+def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{what}: expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what}: missing required column(s) {missing}")
 
 
 def _mattr(tokens: Sequence[str], window: int) -> float:

@@ -159,9 +159,43 @@ def score_doc_ja(doc) -> float:
 
 @cache
 def _vader():
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    from importlib.metadata import version
 
-    return SentimentIntensityAnalyzer()
+    from vaderSentiment import vaderSentiment as vs
+
+    if version("vaderSentiment") != "3.3.2":  # the fast path below copies 3.3.2's code
+        return vs.SentimentIntensityAnalyzer()
+
+    class _Analyzer(vs.SentimentIntensityAnalyzer):
+        """VADER 3.3.2, skipping its emoji pass on texts without an emoji (same scores).
+
+        ``polarity_scores`` first rebuilds the text character by character, replacing each emoji
+        with its description (a quarter of its time); a text with none of its emoji characters comes
+        out unchanged, so for those the rest of the method (copied from vaderSentiment 3.3.2, MIT
+        licence) runs on the stripped text directly. ``tests/test_sentiment.py`` pins the equality.
+        """
+
+        def polarity_scores(self, text):
+            if not self.emojis.keys().isdisjoint(text):
+                return super().polarity_scores(text)
+            text = text.strip()
+            sentitext = vs.SentiText(text)
+            sentiments = []
+            words_and_emoticons = sentitext.words_and_emoticons
+            for i, item in enumerate(words_and_emoticons):
+                valence = 0
+                if item.lower() in vs.BOOSTER_DICT:
+                    sentiments.append(valence)
+                    continue
+                if (i < len(words_and_emoticons) - 1 and item.lower() == "kind" and
+                        words_and_emoticons[i + 1].lower() == "of"):
+                    sentiments.append(valence)
+                    continue
+                sentiments = self.sentiment_valence(valence, sentitext, item, i, sentiments)
+            sentiments = self._but_check(words_and_emoticons, sentiments)
+            return self.score_valence(sentiments, text)
+
+    return _Analyzer()
 
 
 def _vader_scores(texts: list[str]) -> list[float]:
@@ -288,10 +322,18 @@ def sentiment_trajectory(
         {"corpus": sel["corpus"].to_numpy(), "dialogue_id": sel["dialogue_id"].to_numpy(),
          "turn": pd.to_numeric(sel["turn"]).to_numpy(dtype=float), "s": scores}
     ).dropna(subset=["s"])
+    # Rows are sorted by dialogue: one slice per dialogue (no pandas group objects, which cost
+    # more than the statistics); dialogues with an NA key are left out, as groupby does.
+    work = work[work["corpus"].notna().to_numpy() & work["dialogue_id"].notna().to_numpy()]
+    c, d = work["corpus"].to_numpy(dtype=object), work["dialogue_id"].to_numpy(dtype=object)
+    xs, ys = work["turn"].to_numpy(), work["s"].to_numpy()
+    new = np.ones(len(work), dtype=bool)
+    new[1:] = (c[1:] != c[:-1]) | (d[1:] != d[:-1])
+    bounds = [*np.flatnonzero(new).tolist(), len(work)]
     rows = []
-    for (corpus, did), g in work.groupby(["corpus", "dialogue_id"], sort=False):
-        x, y = g["turn"].to_numpy(), g["s"].to_numpy()
-        rows.append((corpus, did, len(y), y[0], y[-1], y[-1] - y[0], y.min(), y.mean(), _slope(x, y)))
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        x, y = xs[a:b], ys[a:b]
+        rows.append((c[a], d[a], len(y), y[0], y[-1], y[-1] - y[0], y.min(), y.mean(), _slope(x, y)))
     cols = ["corpus", "dialogue_id", "n", "first", "last", "delta", "min", "mean", "slope"]
     agg = pd.DataFrame(rows, columns=cols)
     out = dialogues.merge(agg, on=["corpus", "dialogue_id"], how="left")

@@ -184,20 +184,46 @@ def _en_type_info(orths: np.ndarray, nlp) -> list[tuple[tuple[str, bool] | None,
 
 
 def _from_orth(kind: str, orth: np.ndarray, lens: np.ndarray, nlp) -> list:
-    info = _en_type_info(orth, nlp)
+    """The ``kind`` analysis of each text from its tokens' ORTH (``lens`` tokens per text).
+
+    Computed per distinct token text, then spread over the texts with numpy: per text, the
+    content words in order of first occurrence, each a slot value only when every occurrence is
+    one (as :func:`content_en`), or the lower-cased non-punctuation tokens in order."""
+    n_texts = len(lens)
+    uniq, inv = np.unique(orth, return_inverse=True)
+    inv = inv.reshape(-1)
+    info = _en_type_info(uniq, nlp)
+    doc = np.repeat(np.arange(n_texts), lens)
+    if kind == "content":
+        ids: dict[str, int] = {}
+        type_word = np.full(len(uniq), -1, dtype=np.int64)
+        type_slot = np.zeros(len(uniq), dtype=bool)
+        for j, (w, _) in enumerate(info):
+            if w is not None:
+                type_word[j] = ids.setdefault(w[0], len(ids))
+                type_slot[j] = w[1]
+        word, slot = type_word[inv], type_slot[inv]
+        keep = word >= 0
+        key = doc[keep] * max(len(ids), 1) + word[keep]
+        pairs_key, first, pair_of = np.unique(key, return_index=True, return_inverse=True)
+        all_slot = np.bincount(pair_of.reshape(-1), weights=~slot[keep], minlength=len(pairs_key)) == 0
+        order = np.argsort(first, kind="stable")  # per text, first occurrence first
+        pairs_key = pairs_key[order]
+        names = list(ids)
+        items = list(zip([names[w] for w in (pairs_key % max(len(ids), 1)).tolist()],
+                         all_slot[order].tolist(), strict=True))
+        counts = np.bincount(pairs_key // max(len(ids), 1), minlength=n_texts).tolist()
+    else:
+        type_low = np.array([low for _, low in info] + [None], dtype=object)[:-1]
+        low = type_low[inv]
+        keep = np.array([v is not None for v in type_low.tolist()], dtype=bool)[inv]
+        items = low[keep].tolist()
+        counts = np.bincount(doc[keep], minlength=n_texts).tolist()
     out = []
     start = 0
-    for n in lens.tolist():
-        part = info[start : start + n]
+    for n in counts:
+        out.append(tuple(items[start : start + n]))
         start += n
-        if kind == "content":
-            words: dict[str, bool] = {}
-            for w, _ in part:
-                if w is not None:
-                    words[w[0]] = words.get(w[0], True) and w[1]
-            out.append(tuple(words.items()))
-        else:
-            out.append(tuple(low for _, low in part if low is not None))
     return out
 
 

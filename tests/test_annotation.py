@@ -143,11 +143,14 @@ def test_annotation_items_resolve_text_and_context():
 
 def test_frozen_items_file_is_valid():
     items = A.read_items()
-    assert len(items) == 2500  # round 1 (1,500: half random, half enriched) + round 2 (1,000 enriched)
+    # round 1 (1,500: half random, half enriched) + round 2 (1,000 enriched) + round 3 (900 enriched)
+    assert len(items) == 3400
     assert (items["split"] == "test").mean() >= 0.30
     assert set(items["corpus"]) == set(A.CORPORA)
-    assert items.groupby("lang").size().to_dict() == {"en": 1350, "ja": 1150}
-    assert items.groupby("stratum").size().to_dict() == {"enriched": 751, "enriched_r2": 1000, "random": 749}
+    assert items.groupby("lang").size().to_dict() == {"en": 1900, "ja": 1500}
+    assert items.groupby("stratum").size().to_dict() == {
+        "enriched": 751, "enriched_r2": 1000, "enriched_r3": 900, "random": 749}
+    assert items.groupby("stratum").size().to_dict()["enriched_r3"] == sum(A.ROUND3_SIZES.values())
     assert not items.groupby(["corpus", "dialogue_id"])["split"].nunique().gt(1).any()
 
 

@@ -110,3 +110,24 @@ def test_shipped_models_load_and_cover_every_label():
                          ("ja", ["gratitude", "apology", "empathy", "anticipation", "ownership", "deflection",
                                  "personalization", "sonkeigo", "kenjougo", "teineigo"])):
         assert {lab for lg, lab in models if lg == lang} == set(labels)
+
+
+def test_select_on_makes_the_rule_or_model_choice_on_the_held_out_rows():
+    from omotenashi_research.features import extract_features
+
+    utt, lab = _dialogues(60, seed=1)
+    dev = np.arange(len(lab)) >= 40
+    models = C.fit_constructs(utt, lab, label_names=["ownership"], select_on=dev)
+    cv = models[("en", "ownership")].cv_
+    assert (cv["n_dev"], cv["dev_positives"]) == (20, int(lab["ownership"][dev].sum()))
+    # the rule's F1 on the dev rows, by hand from the feature table
+    feats = extract_features(utt, progress=False)
+    rule = (feats.loc[utt["role"] == "agent", "m_ownership"].to_numpy() > 0)[dev]
+    y = lab["ownership"].to_numpy()[dev].astype(bool)
+    tp = int((rule & y).sum())
+    assert cv["f1_rule_dev"] == pytest.approx(round(2 * tp / (rule.sum() + y.sum()), 4))
+    assert cv["f1_model_dev"] == pytest.approx(1.0)  # "zorble" separates the classes
+    expected = "rule" if cv["f1_rule_dev"] >= cv["f1_model_dev"] else "model"
+    assert models[("en", "ownership")].mode_ == expected
+    with pytest.raises(C.ConstructModelError, match="select_on has 3 flags, labels 60 rows"):
+        C.fit_constructs(utt, lab, label_names=["ownership"], select_on=[True, False, True])

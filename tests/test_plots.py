@@ -209,3 +209,50 @@ def test_forest_plot_of_compare_groups_output():
     ax = forest_plot(res)
     np.testing.assert_allclose(ax.lines[0].get_xdata(), res["estimate"])
     assert ax.get_xscale() == "log" and ax.get_xlabel() == "rate ratio"
+
+
+# ------------------------------------------------------------------------------------------------
+# Japanese text in figures
+
+
+def _glyph_warnings() -> list[str]:
+    """Draw a figure with Japanese title, tick and legend labels; return the missing-glyph warnings."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig, ax = plt.subplots()
+        ax.bar([0, 1], [0.4, 0.6], label="お詫び率")
+        ax.set_title("日本語と英語の接客 (USS, ASDC)")
+        ax.set_xticks([0, 1], ["敬語あり", "English"])
+        ax.set_ylabel("受容・共感")
+        ax.legend()
+        fig.canvas.draw()
+    return [str(w.message) for w in caught if "missing from font" in str(w.message)
+            or "Glyph" in str(w.message)]
+
+
+def test_default_font_misses_japanese_glyphs():
+    # the failing side: without use_japanese_font, DejaVu Sans has no kana/kanji and matplotlib warns
+    with matplotlib.rc_context({"font.family": ["sans-serif"], "font.sans-serif": ["DejaVu Sans"]}):
+        missing = _glyph_warnings()
+    assert missing and any("DejaVu Sans" in m for m in missing)
+
+
+def test_use_japanese_font_draws_japanese_without_missing_glyphs():
+    from matplotlib import font_manager
+
+    from omotenashi_research.plots import JAPANESE_FONT, use_japanese_font
+
+    with matplotlib.rc_context({"font.family": ["sans-serif"], "font.sans-serif": ["DejaVu Sans"]}):
+        assert use_japanese_font() == JAPANESE_FONT == "IPAexGothic"
+        family = list(matplotlib.rcParams["font.family"])
+        n_fonts = len(font_manager.fontManager.ttflist)
+        assert use_japanese_font() == "IPAexGothic"  # idempotent: same state, font registered once
+        assert list(matplotlib.rcParams["font.family"]) == family == ["sans-serif", "IPAexGothic"]
+        assert len(font_manager.fontManager.ttflist) == n_fonts
+        assert sum(f.name == "IPAexGothic" for f in font_manager.fontManager.ttflist) == 1
+        assert _glyph_warnings() == []
+        # Latin text keeps the base font, so English figures look as before
+        assert font_manager.findfont(font_manager.FontProperties(family=[family[0]])).endswith(
+            "DejaVuSans.ttf")

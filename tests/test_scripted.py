@@ -183,3 +183,164 @@ def test_template_recurrence_tracks_maia_templated_labels(corpora_dir):
     rate = df.groupby("templated")["recurs"].mean()
     assert rate[1] > 0.4 and rate[0] < 0.3
     assert rate[1] - rate[0] > 0.2
+
+
+# --- sentences ------------------------------------------------------------------------------------
+
+from omotenashi_research.scripted import (  # noqa: E402
+    compare_subsampled,
+    scripted_share_subsampled,
+    sentence_table,
+    split_sentences,
+    subsample_summary,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Thank you, Mr. Smith. It's 7.30 now! Anything else?",
+         ["Thank you, Mr. Smith.", "It's 7.30 now!", "Anything else?"]),
+        ("We ship to the U.S. and Canada. Okay?", ["We ship to the U.S. and Canada.", "Okay?"]),
+        ("Wait... what?!", ["Wait...", "what?!"]),
+        ('He said "yes." Then left.', ['He said "yes."', "Then left."]),
+        ("line one\nline two", ["line one", "line two"]),
+        ("no end mark", ["no end mark"]),
+        ("   ", []),
+        ("かしこまりました。「ホテル」ですね！少々お待ちください",
+         ["かしこまりました。", "「ホテル」ですね！", "少々お待ちください"]),
+        ("ありがとうございます！！ご予約は？（確認中）",
+         ["ありがとうございます！！", "ご予約は？", "（確認中）"]),
+        ("料金は1.5万円です。", ["料金は1.5万円です。"]),
+        ("はい。。。承知しました", ["はい。。。", "承知しました"]),
+    ],
+)
+def test_split_sentences_known(text, expected):
+    assert split_sentences(text) == expected
+
+
+def test_split_sentences_type_error():
+    with pytest.raises(TypeError, match="text must be a string"):
+        split_sentences(3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab .!?。！？」\n Mr7")), max_size=60))
+def test_split_sentences_loses_nothing_but_edge_whitespace(text):
+    parts = split_sentences(text)
+    assert all(p and p == p.strip() for p in parts)
+    assert "".join("".join(parts).split()) == "".join(text.split())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_split_sentences_idempotent_per_sentence(text):
+    for part in split_sentences(text):
+        # a sentence may split further only where the first pass skipped nothing: check it stays non-empty
+        again = split_sentences(part)
+        assert again and "".join("".join(again).split()) == "".join(part.split())
+
+
+def test_sentence_table_positions_and_roles():
+    df = _utts()
+    df.loc[len(df)] = ("c1", "d1", 5, "agent", "Sure. Thank you for calling, it is 3 pm.", "en")
+    out = sentence_table(df)
+    assert set(out["role"]) == {"agent"}
+    assert len(out) == 8 + 2  # the 8 agent turns have one sentence each; the new one has two
+    new = out[(out["dialogue_id"] == "d1") & (out["turn"] == 5)]
+    assert new["sentence"].tolist() == [0, 1]
+    assert new["text"].tolist() == ["Sure.", "Thank you for calling, it is 3 pm."]
+    assert len(sentence_table(df, role=None)) == len(df) + 1
+
+
+def test_scriptedness_sentence_unit():
+    df = _utts()
+    df.loc[len(df)] = ("c1", "d1", 5, "agent", "Sure. Thank you for calling, it is 3 pm.", "en")
+    whole = scriptedness(df, min_dialogues=5)
+    per_sentence = scriptedness(df, min_dialogues=5, unit="sentence")
+    # the whole turn is a new template; its second sentence is the recurring one
+    assert not bool(whole.set_index(["dialogue_id", "turn"]).loc[("d1", 5), "template_recurs"])
+    rec = per_sentence.set_index(["dialogue_id", "turn", "sentence"])
+    assert bool(rec.loc[("d1", 5, 1), "template_recurs"])
+    assert not bool(rec.loc[("d1", 5, 0), "template_recurs"])
+    dlg = scriptedness(df, min_dialogues=5, unit="sentence", level="dialogue").set_index("dialogue_id")
+    assert dlg.loc["d1", "n_sentences"] == 3
+    assert dlg.loc["d1", "scripted_share"] == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match="unit must be"):
+        scriptedness(df, unit="word")
+
+
+# --- equal-size subsamples ---------------------------------------------------------------------------
+
+def _two_corpora():
+    """Corpus "big": 40 dialogues, each agent says one shared formula and one unique sentence.
+    Corpus "small": 10 dialogues with only unique sentences."""
+    rows = []
+    for i in range(40):
+        text = f"Welcome to our hotel. Unique reply number {'x' * (i + 1)}."
+        rows.append(("big", f"b{i}", 0, "agent", text, "en"))
+        rows.append(("big", f"b{i}", 1, "customer", "Hello.", "en"))
+    for i in range(10):
+        rows.append(("small", f"s{i}", 0, "agent", f"Reply {'y' * (i + 1)}.", "en"))
+    return pd.DataFrame(rows, columns=["corpus", "dialogue_id", "turn", "role", "text", "lang"])
+
+
+def test_subsampled_known_shares():
+    sub = scripted_share_subsampled(_two_corpora(), 10, n_subsamples=5, min_dialogues=5)
+    assert len(sub) == 10 and set(sub["corpus"]) == {"big", "small"}
+    big = sub[sub["corpus"] == "big"]
+    # 10 dialogues x 2 sentences; the formula recurs in all 10, the unique ones never: share 1/2 every time
+    assert big["n_units"].tolist() == [20] * 5
+    assert big["n_recurring"].tolist() == [10] * 5
+    assert big["scripted_share"].tolist() == [0.5] * 5
+    assert sub.loc[sub["corpus"] == "small", "scripted_share"].tolist() == [0.0] * 5
+    summ = subsample_summary(sub).set_index("corpus")
+    assert summ.loc["big", "mean"] == 0.5 and summ.loc["big", "sd"] == 0.0
+    assert summ.loc["big", "n_subsamples"] == 5 and summ.loc["small", "mean_units"] == 10
+    cmp = compare_subsampled(sub, "big", "small").iloc[0]
+    assert cmp["estimate"] == 0.5 and cmp["ci_low"] == 0.5 and cmp["share_positive"] == 1.0
+
+
+def test_subsampled_threshold_within_subsample():
+    # With 4 dialogues per subsample the formula is in 4 dialogues: recurring at min_dialogues=4, not 5.
+    df = _two_corpora()
+    df = df[df["corpus"] == "big"]
+    assert (scripted_share_subsampled(df, 4, n_subsamples=3, min_dialogues=4)["scripted_share"] == 0.5).all()
+    assert (scripted_share_subsampled(df, 4, n_subsamples=3, min_dialogues=5)["scripted_share"] == 0.0).all()
+
+
+def test_subsampled_size_dependence_is_removed():
+    """A template used in 1 of 4 dialogues crosses a 5-dialogue threshold in a big corpus but rarely in a
+    small one: the full-corpus shares differ although both corpora come from the same process; equal-size
+    subsamples agree."""
+    rows = []
+    for corpus, n in (("large", 400), ("little", 40)):
+        for i in range(n):
+            text = "Formula here." if i % 4 == 0 else f"Free text {'z' * (i + 1)}."
+            rows.append((corpus, f"{corpus}{i}", 0, "agent", text, "en"))
+    df = pd.DataFrame(rows, columns=["corpus", "dialogue_id", "turn", "role", "text", "lang"])
+    full = scriptedness(df, min_dialogues=15, level="dialogue").groupby("corpus")["scripted_share"].mean()
+    assert full["large"] == 0.25 and full["little"] == 0.0  # 100 vs 10 dialogues with the formula
+    sub = subsample_summary(scripted_share_subsampled(df, 40, n_subsamples=10, min_dialogues=15,
+                                                      unit="utterance")).set_index("corpus")
+    assert sub.loc["large", "mean"] < 0.1 and sub.loc["little", "mean"] == 0.0
+
+
+def test_subsampled_deterministic_and_independent_of_other_corpora():
+    df = _two_corpora()
+    a = scripted_share_subsampled(df, 10, n_subsamples=4, seed=3)
+    b = scripted_share_subsampled(df[df["corpus"] == "big"], 10, n_subsamples=4, seed=3)
+    pd.testing.assert_frame_equal(a[a["corpus"] == "big"].reset_index(drop=True), b)
+
+
+def test_subsampled_errors():
+    df = _two_corpora()
+    with pytest.raises(ValueError, match=r"corpus 'small' \(10\); choose n_dialogues <= 10"):
+        scripted_share_subsampled(df, 11)
+    with pytest.raises(ValueError, match="n_subsamples must be an integer >= 1"):
+        scripted_share_subsampled(df, 5, n_subsamples=0)
+    sub = scripted_share_subsampled(df, 5, n_subsamples=2)
+    with pytest.raises(ValueError, match="no subsamples of corpus 'nope'"):
+        compare_subsampled(sub, "big", "nope")
+    with pytest.raises(ValueError, match=r"missing required column\(s\) \['n_units'\]"):
+        subsample_summary(sub.drop(columns="n_units"))
