@@ -14,8 +14,8 @@ changes between pairs moves both sides; min and median over ``--repeat`` (>= 3) 
 reported with the 1-minute load average (``os.getloadavg``) read before and after each
 repetition. Both sides are warmed once on the same texts before timing (spaCy's tokenizer caches
 the chunks and lexemes it has seen); the package's per-text caches (content words, sentiment,
-lexical-diversity tokens) are cleared before every timed call, so a call never reuses analyses of
-an earlier call.
+lexical-diversity tokens, context rules, tokens per whitespace-delimited span) are cleared
+before every timed call, so a call never reuses analyses of an earlier call.
 
 Targets (issues 9 and 12): ``extract_features`` >= 0.50, ``context=True`` >= 0.25,
 ``dialogue_features`` >= 0.15 in each language.
@@ -86,9 +86,12 @@ def _utterances(lang: str, n: int) -> tuple[pd.DataFrame, str]:
 
 
 def _clear_caches() -> None:
-    from omotenashi_research import sentiment, tokens
+    from omotenashi_research import context, sentiment, tokens
+    from omotenashi_research.markers import chunks
     from omotenashi_research.scripted import _template_key
 
+    chunks.clear_caches()  # spans' tokens (spaCy's own chunk cache stays warm on both sides)
+    context.clear_caches()  # per-text rule results
     tokens.clear_caches()
     sentiment.clear_caches()
     _template_key.cache_clear()
@@ -133,7 +136,7 @@ def _stream_peak(utt: pd.DataFrame, n: int, chunk: int) -> int:
     return peak
 
 
-def run(lang: str, n: int, repeat: int, mem_n: int) -> tuple[list[dict], dict, str]:
+def run(lang: str, n: int, repeat: int, mem_n: int) -> tuple[list[dict], dict | None, str]:
     utt, where = _utterances(lang, n)
     texts = utt["text"].tolist()
     blank = spacy.blank(lang)
@@ -173,12 +176,14 @@ def run(lang: str, n: int, repeat: int, mem_n: int) -> tuple[list[dict], dict, s
                 "target": TARGETS.get(name, float("nan")),
             }
         )
-    mem = {
-        "lang": lang,
-        "peak_mib_N": round(_stream_peak(utt, mem_n, 1000) / 2**20, 1),
-        "peak_mib_4N": round(_stream_peak(utt, 4 * mem_n, 1000) / 2**20, 1),
-    }
-    mem["memory_ratio_4N_vs_N"] = round(mem["peak_mib_4N"] / mem["peak_mib_N"], 2)
+    mem = None
+    if mem_n > 0:  # --mem-n 0: speed only
+        mem = {
+            "lang": lang,
+            "peak_mib_N": round(_stream_peak(utt, mem_n, 1000) / 2**20, 1),
+            "peak_mib_4N": round(_stream_peak(utt, 4 * mem_n, 1000) / 2**20, 1),
+        }
+        mem["memory_ratio_4N_vs_N"] = round(mem["peak_mib_4N"] / mem["peak_mib_N"], 2)
     load_txt = ", ".join(f"{a:.2f}->{b:.2f}" for a, b in loads)
     return rows, mem, f"{lang}: {len(texts)} utterances from {where}; load average per repetition: {load_txt}"
 
@@ -187,7 +192,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20000, help="utterances per language (whole dialogues)")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions (>= 3)")
-    parser.add_argument("--mem-n", type=int, default=4000, help="utterances for the smaller memory run")
+    parser.add_argument("--mem-n", type=int, default=4000,
+                        help="utterances for the smaller memory run (0: skip the memory runs)")
     parser.add_argument("--n-ja", type=int, default=None,
                         help="utterances for Japanese (default: --n; Sudachi is ~20x slower than English)")
     parser.add_argument("--langs", default="en,ja")
@@ -200,7 +206,8 @@ def main() -> None:
         n = args.n_ja if (lang == "ja" and args.n_ja) else args.n
         r, m, note = run(lang, n, args.repeat, args.mem_n)
         rows += r
-        mems.append(m)
+        if m is not None:
+            mems.append(m)
         notes.append(note)
         print(note, flush=True)
         print(pd.DataFrame(r).to_string(index=False), flush=True)
@@ -210,7 +217,7 @@ def main() -> None:
         for lo, t in zip(speed["ratio_min"], speed["target"], strict=True)
     ]
     table = speed.to_string(index=False)
-    mem_table = pd.DataFrame(mems).to_string(index=False)
+    mem_table = pd.DataFrame(mems).to_string(index=False) if mems else "(not measured: --mem-n 0)"
     print(table)
     print(mem_table)
     if args.out:

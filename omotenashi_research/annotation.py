@@ -44,6 +44,7 @@ __all__ = [
     "ROUND2_SIZES",
     "ROUND3_CUES",
     "ROUND3_SIZES",
+    "ROUND4_SIZES",
     "LABELS",
     "SAMPLE_SIZES",
     "AnnotationError",
@@ -99,6 +100,14 @@ ROUND3_SIZES: dict[str, int] = {
     "asdc": 70, "jmultiwoz": 150, "kokorochat": 130,
     "uss-mwoz": 110, "uss-sgd": 50, "uss-redial": 110, "uss-ccpe": 90,
     "maia-dqe": 90, "taskmaster-4": 100,
+}
+#: round 4: half random, half enriched (round-3 cues), drawn after the rules and models had been
+#: revised on rounds 1-3: its train items choose between rule and model, its test items are a test
+#: split no measure had been scored on (data/annotation/README.md)
+ROUND4_SIZES: dict[str, int] = {
+    "asdc": 100, "jmultiwoz": 100, "kokorochat": 150,
+    "uss-mwoz": 80, "uss-sgd": 60, "uss-redial": 80, "uss-ccpe": 60,
+    "maia-dqe": 120, "taskmaster-4": 80,
 }
 ITEM_COLUMNS = ["corpus", "dialogue_id", "turn", "lang", "stratum", "split"]
 
@@ -212,6 +221,7 @@ def build_annotation_sample(
     exclude: pd.DataFrame | None = None,
     random_share: float = 0.5,
     enriched_name: str = "enriched",
+    random_name: str = "random",
     constructs: Sequence[str] | None = None,
     cues: Mapping[str, Mapping[str, str]] | None = None,
 ) -> pd.DataFrame:
@@ -235,6 +245,8 @@ def build_annotation_sample(
         Share of the items drawn at random (the rest is enriched).
     enriched_name : str
         ``stratum`` value of the enriched items (e.g. ``"enriched_r2"`` for a second round).
+    random_name : str
+        ``stratum`` value of the random items (``"random_r4"`` for round 4).
     constructs : sequence of str, optional
         Constructs whose cues enrich (default: all of the cue table).
     cues : mapping, optional
@@ -300,13 +312,13 @@ def build_annotation_sample(
         if len(taken) < n - n_rand:  # too few cue matches: fill from the rest in shuffled order
             taken += [i for i in range(len(rest)) if i not in set(taken)][: n - n_rand - len(taken)]
         enriched = rest.iloc[taken]
-        part = pd.concat([random_part.assign(stratum="random"), enriched.assign(stratum=enriched_name)])
+        part = pd.concat([random_part.assign(stratum=random_name), enriched.assign(stratum=enriched_name)])
         part = part.assign(corpus=corpus, lang=lang, dialogue_id=part["dialogue_id"].astype(str))
         # the split is drawn over dialogues, so no dialogue has items on both sides
         split_rng = np.random.default_rng([seed, no, 1])
         prior_test = {d for d, sp_ in prior_split.items() if sp_ == "test"}
         test_dialogues = set(prior_test)
-        for stratum in ("random", enriched_name):
+        for stratum in (random_name, enriched_name):
             dl = np.sort(part.loc[part["stratum"] == stratum, "dialogue_id"].unique())
             dl = [d for d in dl if d not in test_dialogues and d not in prior_split]
             # items that an earlier round's test dialogues already put into test count towards the share
@@ -320,7 +332,7 @@ def build_annotation_sample(
 
 
 def build_gold_items(corpora: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
-    """Regenerate ``data/annotation/items.csv`` exactly: rounds 1, 2 and 3 (each excluding earlier ones).
+    """Regenerate ``data/annotation/items.csv`` exactly: rounds 1 to 4 (each excluding earlier ones).
 
     A dialogue keeps the split an earlier round gave it, so the test split only grows by new dialogues
     (drawn over dialogues, about :data:`TEST_SHARE` of each new round).
@@ -331,7 +343,10 @@ def build_gold_items(corpora: Mapping[str, pd.DataFrame] | None = None) -> pd.Da
     r12 = pd.concat([r1, r2], ignore_index=True)
     r3 = build_annotation_sample(ROUND3_SIZES, seed=SEED + 2, corpora=corpora, exclude=r12, random_share=0.0,
                                  enriched_name="enriched_r3", cues=ROUND3_CUES)
-    return pd.concat([r12, r3], ignore_index=True)
+    r123 = pd.concat([r12, r3], ignore_index=True)
+    r4 = build_annotation_sample(ROUND4_SIZES, seed=SEED + 3, corpora=corpora, exclude=r123, random_share=0.5,
+                                 enriched_name="enriched_r4", random_name="random_r4", cues=ROUND3_CUES)
+    return pd.concat([r123, r4], ignore_index=True)
 
 
 # --------------------------------------------------------------------------------------------------

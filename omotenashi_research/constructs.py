@@ -13,8 +13,8 @@ trained on the adjudicated gold set's ``train`` split (``data/annotation``), wit
 class weighting and decision threshold chosen by stratified cross-validation on that split only, and
 Platt-scaled probabilities from the out-of-fold scores. For a label where the rule alone scores at least
 as well as the model (:func:`choose_mode`: on held-out selection rows when given -- for the shipped models,
-the round-3 train items the rules were not written on -- else in cross-validation), the rule decides
-(``mode == "rule"``) and no probability is given.
+the round-4 train items, labelled after the rules were last revised -- else in cross-validation), the rule
+decides (``mode == "rule"``) and no probability is given.
 
 Hashing (scikit-learn's ``HashingVectorizer``) means the shipped model holds **no strings from the
 corpora** — only hashed feature indices and weights (the corpora's licences forbid sharing derived text).
@@ -339,7 +339,7 @@ def fit_constructs(
         Seed of the cross-validation folds.
     select_on : boolean array-like, optional
         One flag per row of ``labels``: rows the rules were **not** written on (for the shipped models,
-        the third annotation round). When given, the rule-or-model choice is made on these rows alone: a
+        the fourth annotation round). When given, the rule-or-model choice is made on these rows alone: a
         model fitted on the other rows and the rule are both scored there, because a rule's F1 on the
         rows it was tuned on is optimistic while the model's is cross-validated. The final model is then
         fitted on all rows. Without it (or where the selection rows hold no positive of a label), the

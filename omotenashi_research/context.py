@@ -48,6 +48,17 @@ __all__ = [
 ]
 
 _KEYS = ["corpus", "dialogue_id", "turn"]
+_SENTENCES_JA = re.compile(r"(?<=[。！？!?])|\n")
+_SENTENCES_EN = re.compile(r"(?<=[.!?])\s+|\n")
+# Results of the per-text rules (is_slot_request, closing_offer_pattern) per (rule, lang, text),
+# shared by anticipation and dialogue_phase; bounded, emptied by clear_caches().
+_RULE_CACHE: dict[tuple, dict[str, bool]] = {}
+_RULE_CACHE_SIZE = 500_000
+
+
+def clear_caches() -> None:
+    """Forget the cached per-text rule results (memory, or honest benchmark repetitions)."""
+    _RULE_CACHE.clear()
 
 # Slot requests: the agent asks for a value it needs to complete the task. Judged per sentence,
 # and only for questions or explicit requests, so that an offer mentioning a date is not one.
@@ -100,9 +111,9 @@ def is_slot_request(text: str, lang: str) -> bool:
     False
     """
     if lang == "ja":
-        sentences = [x.strip() for x in re.split(r"(?<=[。！？!?])|\n", text) if x and x.strip()]
+        sentences = [x.strip() for x in _SENTENCES_JA.split(text) if x and x.strip()]
         return any(_QUESTION_JA.search(x) and _SLOT_JA.search(x) for x in sentences)
-    sentences = [x.strip() for x in re.split(r"(?<=[.!?])\s+|\n", text) if x and x.strip()]
+    sentences = [x.strip() for x in _SENTENCES_EN.split(text) if x and x.strip()]
     for x in sentences:
         if _SLOT_EN_ANY.search(x):
             return True
@@ -203,19 +214,27 @@ def _row_words(texts: np.ndarray, langs: np.ndarray, mask: np.ndarray, *, slot_v
 
 
 def _per_row(fn, texts: np.ndarray, langs: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """``fn(text, lang)`` on the rows of ``mask`` in a supported language; False elsewhere."""
+    """``fn(text, lang)`` on the rows of ``mask`` in a supported language; False elsewhere.
+
+    Each rule reads only (text, lang): it runs once per distinct text and language, and the
+    result is kept (``_RULE_CACHE``) for the next call of the same rule in this process."""
     from omotenashi_research.nlp import SUPPORTED_LANGS
 
     out = np.zeros(len(texts), dtype=bool)
-    seen: dict[tuple[str, str], bool] = {}  # each rule reads only (text, lang): once per distinct pair
-    for i in np.flatnonzero(mask & np.isin(langs, SUPPORTED_LANGS)).tolist():
-        t = texts[i]
-        if isinstance(t, str):
-            key = (t, langs[i])
-            hit = seen.get(key)
-            if hit is None:
-                hit = seen[key] = bool(fn(t, langs[i]))
-            out[i] = hit
+    is_str = np.fromiter((isinstance(t, str) for t in texts), dtype=bool, count=len(texts))
+    for lang in SUPPORTED_LANGS:
+        rows = np.flatnonzero(mask & (langs == lang) & is_str)
+        if not len(rows):
+            continue
+        codes, distinct = pd.factorize(texts[rows])
+        cache = _RULE_CACHE.setdefault((fn, lang), {})
+        if len(cache) > _RULE_CACHE_SIZE:
+            cache.clear()  # bounded memory on huge corpora; recomputing is only slower
+        get = cache.get
+        hits = [get(t) for t in distinct]
+        for k in [k for k, h in enumerate(hits) if h is None]:
+            hits[k] = cache[distinct[k]] = bool(fn(distinct[k], lang))
+        out[rows] = np.array(hits, dtype=bool)[codes]
     return out
 
 

@@ -24,7 +24,10 @@ from omotenashi_research import constructs as C
 __all__ = ["gold_agreement", "gold_frames", "gold_validation", "train_shipped_models"]
 
 _KEYS = ["corpus", "dialogue_id", "turn"]
-#: the annotation round the rules were not written on: the rule-or-model choice is made on it
+#: the annotation round no rule or model had been revised on when it was drawn and labelled (round 4):
+#: the rule-or-model choice is made on its train items, and its test items are reported apart
+SELECTION_STRATA: tuple[str, ...] = ("random_r4", "enriched_r4")
+#: earlier name, kept for code that imported it: the round the choice was made on until round 4
 SELECTION_STRATUM = "enriched_r3"
 
 
@@ -73,19 +76,19 @@ def train_shipped_models(
 ) -> dict:
     """Fit every (language, label) model on the gold set's ``train`` split and write ``out``.
 
-    The rules were written on the train items of rounds 1 and 2; the round-3 train items
-    (:data:`SELECTION_STRATUM`) are what the rule-or-model choice is made on (see
-    :func:`omotenashi_research.constructs.fit_constructs`), then every model is fitted on the whole
-    train split.
+    The rules were written and revised on the train items of rounds 1 to 3; the round-4 train items
+    (:data:`SELECTION_STRATA`), labelled after the last revision, are what the rule-or-model choice is
+    made on (see :func:`omotenashi_research.constructs.fit_constructs`), then every model is fitted on
+    the whole train split.
     """
     utterances, features, gold = frames if frames is not None else gold_frames(directory)
     train = gold[gold["split"] == "train"].reset_index(drop=True)
-    select = (train["stratum"] == SELECTION_STRATUM).to_numpy()
+    select = train["stratum"].isin(SELECTION_STRATA).to_numpy()
     models = C.fit_constructs(utterances, train, features=features,
                               select_on=select if select.any() else None)
     meta = {"trained_on": "data/annotation labels_adjudicated.csv, split == train",
             "n_train_items": int(len(train)), "date": _dt.date.today().isoformat(),
-            "rule_or_model_chosen_on": f"stratum == {SELECTION_STRATUM!r} ({int(select.sum())} items)",
+            "rule_or_model_chosen_on": f"stratum in {list(SELECTION_STRATA)} ({int(select.sum())} items)",
             "how": "python -m omotenashi_research.gold train"}
     C.save_models(models, out, meta=meta)
     return models
@@ -108,22 +111,47 @@ def _rule_flags(features: pd.DataFrame, utterances: pd.DataFrame) -> pd.DataFram
     return out
 
 
+def gold_predictions(
+    frames: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(shipped, rule)`` flags for every turn of :func:`gold_frames` (computed once, scored many ways)."""
+    utterances, features, _ = frames if frames is not None else gold_frames()
+    return C.construct_flags(utterances, features), _rule_flags(features, utterances)
+
+
 def gold_validation(
     frames: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None,
     *,
     split: str = "test",
     by: Sequence[str] = ("lang", "corpus"),
+    strata: Sequence[str] | None = None,
+    predictions: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Precision/recall/F1 with CIs of the rules and of the shipped measure on one split.
+
+    Parameters
+    ----------
+    frames : tuple, optional
+        :func:`gold_frames` output (loaded when omitted).
+    split : str
+        ``"test"`` (default) or ``"train"``.
+    by : sequence of str
+        Grouping of the per-group rows (the language pool is always given too).
+    strata : sequence of str, optional
+        Score only items of these strata (e.g. :data:`SELECTION_STRATA` for the round-4 test items).
+    predictions : tuple, optional
+        :func:`gold_predictions` output, to score several ways without recomputing it.
 
     Returns a tidy table with ``measure`` (``rule`` = the marker/context column alone, ``shipped`` = what
     :func:`omotenashi_research.constructs.construct_flags` outputs), ``lang``, ``corpus`` (``"pooled"`` for
     the language pool), ``label`` and the metrics of :func:`constructs.validate_constructs`.
     """
-    utterances, features, gold = frames if frames is not None else gold_frames()
+    frames = frames if frames is not None else gold_frames()
+    gold = frames[2]
     part = gold[gold["split"] == split]
-    shipped = C.construct_flags(utterances, features)
-    rules = _rule_flags(features, utterances)
+    if strata is not None:
+        part = part[part["stratum"].isin(list(strata))]
+    shipped, rules = predictions if predictions is not None else gold_predictions(frames)
     out = []
     for name, pred in (("rule", rules), ("shipped", shipped)):
         for grouping in (("lang",), tuple(by)):

@@ -9,16 +9,18 @@ Checks done here, before the schema: decoding (undecodable bytes, with the byte 
 ragged rows, malformed JSON lines, column and role mapping, and coercing ``turn`` to an integer and the
 satisfaction ratings to numbers. Everything else (empty text, unknown roles, duplicate turns, language
 codes, rating ranges) is checked by :data:`omotenashi_research.schema.UTTERANCE_SCHEMA`.
+This module is the import path (:data:`FORMATS`, :func:`read_transcripts`, :func:`write_transcripts`)
+and holds the two entry points. The steps of reading live in their own modules:
+:mod:`omotenashi_research.io_parsing` (formats, decoding, the CSV/TSV and JSONL parsers, the problem
+log) and :mod:`omotenashi_research.io_normalising` (column and role mapping, typing, the failure table,
+the final order of a valid table).
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
-import math
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -26,354 +28,28 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from omotenashi_research._decoding import _bad_lines, _decode
-from omotenashi_research.errors import TranscriptValidationError, shorten
-from omotenashi_research.schema import ROLES, UTTERANCE_COLUMNS, validate_utterances
+from omotenashi_research.errors import TranscriptValidationError
+from omotenashi_research.io_normalising import (
+    _by_row,
+    _coerce,
+    _finish,
+    _joined_reasons,
+    _map_roles,
+    _ordered,
+    _plain_problems,
+    _rename,
+)
+from omotenashi_research.io_parsing import (
+    _DELIMITERS,
+    _FAILURE_COLUMNS,
+    FORMATS,
+    _is_na,
+    _read_source,
+    _where,
+)
+from omotenashi_research.schema import UTTERANCE_COLUMNS, validate_utterances
 
 __all__ = ["FORMATS", "read_transcripts", "write_transcripts"]
-
-FORMATS: dict[str, str] = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-_DELIMITERS = {"csv": ",", "tsv": "\t"}
-_RATINGS = ("sat_turn", "sat_dialogue")
-_INT_RE = re.compile(r"\s*[+-]?\d+(\.0*)?\s*")
-_FAILURE_COLUMNS = ["source", "row", "column", "problem", "value"]
-# ``turn`` is stored as int64: a larger integer would wrap around silently.
-_INT64 = np.iinfo(np.int64)
-
-
-class _Issues:
-    """Problems found before the schema check, one entry per (row, column, problem)."""
-
-    def __init__(self, source: str):
-        self.source = source
-        self.rows: list[tuple[Any, Any, str, Any]] = []
-        # Rows that could not be parsed at all: schema complaints about them would only be noise.
-        self.unparsed: set[Any] = set()
-
-    def add(self, row: Any, column: str | None, problem: str, value: Any = None) -> None:
-        self.rows.append((row, column, problem, shorten(value)))
-
-    def frame(self) -> pd.DataFrame:
-        out = pd.DataFrame(self.rows, columns=_FAILURE_COLUMNS[1:], dtype=object)
-        out.insert(0, "source", self.source)
-        return out
-
-    def fail(self, row: Any, column: str | None, problem: str, value: Any = None
-             ) -> TranscriptValidationError:
-        """An error for a problem that stops reading altogether (no row can be trusted after it)."""
-        self.add(row, column, problem, value)
-        return TranscriptValidationError(self.frame(), _where(self.source))
-
-
-def _is_na(v: Any) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and math.isnan(v))
-
-
-# ---------------------------------------------------------------------------------------------- parsing
-
-
-def _parse_delimited(
-    text: str, delimiter: str, bad_lines: dict[int, int], issues: _Issues, encoding: str
-) -> pd.DataFrame:
-    # strict=True: an unterminated quote would otherwise swallow the rest of the file without a word.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    # csv's default field limit (131,072 characters) would reject the whole file for one long text; no
-    # field can be longer than the file, so that is the limit while this file is read.
-    old_limit = csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
-    try:
-        return _parse_records(reader, bad_lines, issues, encoding)
-    finally:
-        csv.field_size_limit(old_limit)
-
-
-def _parse_records(reader, bad_lines: dict[int, int], issues: _Issues, encoding: str) -> pd.DataFrame:
-    header: list[str] | None = None
-    rows: list[list[str | None]] = []
-    lines: list[int] = []
-    start = 1
-    try:
-        for record in reader:
-            first, last = start, reader.line_num
-            start = last + 1
-            if not record or record == [""]:
-                continue  # blank line: not a row
-            if header is None:
-                header = [h.strip() for h in record]
-                _check_header(header, first, issues)
-                continue
-            for line in range(first, last + 1):
-                if line in bad_lines:
-                    issues.add(first, None, f"undecodable bytes at byte offset {bad_lines[line]} "
-                               f"(line {line}) for encoding {encoding!r}")
-                    break
-            if len(record) != len(header):
-                issues.add(first, None, f"ragged row: {len(record)} fields, the header has {len(header)}")
-                record = (record + [""] * len(header))[: len(header)]
-            rows.append([None if v == "" else v for v in record])
-            lines.append(first)
-    except csv.Error as err:
-        raise issues.fail(reader.line_num, None,
-                          f"malformed CSV ({err}); check quoting near this line") from None
-    if header is None:
-        raise issues.fail(None, None, "the file is empty (no header line)")
-    if 1 in bad_lines and lines[:1] != [1]:
-        raise issues.fail(1, None, f"undecodable bytes at byte offset {bad_lines[1]} in the header "
-                          f"for encoding {encoding!r}")
-    return pd.DataFrame(rows, columns=header, index=pd.Index(lines, name="row"), dtype=object)
-
-
-def _check_header(header: list[str], line: int, issues: _Issues) -> None:
-    empty = [i + 1 for i, h in enumerate(header) if h == ""]
-    if empty:
-        raise issues.fail(line, None, f"header has empty column name(s) at position(s) {empty}")
-    dupes = sorted({h for h in header if header.count(h) > 1})
-    if dupes:
-        raise issues.fail(line, None, f"header repeats column name(s) {dupes}")
-
-
-def _parse_jsonl(text: str, bad_lines: dict[int, int], issues: _Issues, encoding: str) -> pd.DataFrame:
-    records: list[dict[str, Any]] = []
-    lines: list[int] = []
-    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
-        if not line.strip():
-            continue
-        lines.append(number)
-        if number in bad_lines:
-            issues.add(number, None, f"undecodable bytes at byte offset {bad_lines[number]} "
-                       f"for encoding {encoding!r}")
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as err:
-            issues.add(number, None, f"malformed JSON: {err.msg} (column {err.colno})", line.strip())
-            issues.unparsed.add(number)
-            records.append({})
-            continue
-        except RecursionError:
-            issues.add(number, None, "malformed JSON: nested too deeply to read", line.strip())
-            issues.unparsed.add(number)
-            records.append({})
-            continue
-        if not isinstance(obj, dict):
-            issues.add(number, None, f"not a JSON object but a {type(obj).__name__}", line.strip())
-            issues.unparsed.add(number)
-            records.append({})
-            continue
-        records.append(obj)
-    columns = list(dict.fromkeys(k for r in records for k in r))
-    rows = [[r.get(c) for c in columns] for r in records]
-    return pd.DataFrame(rows, columns=columns, index=pd.Index(lines, name="row"), dtype=object)
-
-
-def _read_source(
-    source: str | os.PathLike | pd.DataFrame, fmt: str | None, encoding: str
-) -> tuple[pd.DataFrame, _Issues, str, str, int | None]:
-    """Raw table (index = row numbers), pre-parse issues, source name, default corpus, header line."""
-    if isinstance(source, pd.DataFrame):
-        issues = _Issues("DataFrame")
-        df = source.copy()
-        if isinstance(df.index, pd.MultiIndex):
-            # A tuple per row names the row as well as a label does, and keeps isin/map one-dimensional.
-            df.index = pd.Index(df.index.to_flat_index(), tupleize_cols=False)
-        if not df.index.is_unique or df.index.hasnans:
-            # Index labels name rows in errors: they must be unique and not NA (a NaN label cannot be
-            # told apart from "no row", so its failures were lost), else use positions.
-            df = df.reset_index(drop=True)
-        df = df.astype(object)
-        return df, issues, "DataFrame", "user", None
-    if not isinstance(source, (str, os.PathLike)):
-        raise TypeError(f"source must be a path or a pandas DataFrame, got {type(source).__name__}")
-    path = Path(source)
-    name = str(source)
-    issues = _Issues(name)
-    if fmt is None:
-        fmt = FORMATS.get(path.suffix.lower())
-        if fmt is None:
-            raise ValueError(f"{name}: cannot tell the format from the suffix {path.suffix!r}; "
-                             f"pass format='csv', 'tsv' or 'jsonl' (known suffixes: {sorted(FORMATS)})")
-    elif fmt not in ("csv", "tsv", "jsonl"):
-        raise ValueError(f"format must be 'csv', 'tsv' or 'jsonl', got {fmt!r}")
-    if not path.is_file():
-        raise FileNotFoundError(f"transcript file not found: {name}")
-    text, bad = _decode(path.read_bytes(), encoding)
-    bad_lines = _bad_lines(text, bad)
-    if fmt == "jsonl":
-        df = _parse_jsonl(text, bad_lines, issues, encoding)
-        if len(df) == 0:
-            raise issues.fail(None, None, "the file is empty (no JSON lines)")
-        _hint_encoding(issues, len(bad_lines), len(df), encoding)
-        return df, issues, name, path.stem, None
-    df = _parse_delimited(text, _DELIMITERS[fmt], bad_lines, issues, encoding)
-    _hint_encoding(issues, len(bad_lines), len(df) + 1, encoding)
-    return df, issues, name, path.stem, 1
-
-
-def _hint_encoding(issues: _Issues, n_bad: int, n_lines: int, encoding: str) -> None:
-    """When most lines fail to decode, the file is in another encoding: say so on each such problem."""
-    if n_bad < 2 or n_bad * 2 < n_lines:
-        return
-    hint = (f"; most lines fail to decode, so the file is probably not {encoding}: pass the right "
-            "encoding= (Japanese Windows files are often 'cp932' / 'shift_jis')")
-    issues.rows = [(r, c, p + hint if p.startswith("undecodable") else p, v) for r, c, p, v in issues.rows]
-
-
-# ------------------------------------------------------------------------------------------- normalising
-
-
-def _rename(
-    df: pd.DataFrame, columns: Mapping[str, str] | None, issues: _Issues, header_row: int | None
-) -> pd.DataFrame:
-    if not columns:
-        return df
-    targets = list(columns.values())
-    twice = sorted({t for t in targets if targets.count(t) > 1})
-    if twice:
-        sources = {t: [u for u, v in columns.items() if v == t] for t in twice}
-        raise issues.fail(header_row, None, f"columns= maps several input columns to one name: {sources}; "
-                          "map only one of them")
-    for user, schema_name in columns.items():
-        if user not in df.columns:
-            hint = ""
-            if schema_name in df.columns:
-                hint = ("; columns= maps YOUR names to schema names: "
-                        f"did you mean {{{schema_name!r}: {user!r}}}?")
-            raise issues.fail(header_row, user, f"column named in columns= is not in the input "
-                              f"(it has: {', '.join(map(str, df.columns))}){hint}")
-        if schema_name in df.columns and schema_name not in columns:
-            raise issues.fail(header_row, schema_name, f"columns= renames {user!r} to {schema_name!r}, "
-                              f"but the input already has a column {schema_name!r}")
-    return df.rename(columns=dict(columns))
-
-
-def _to_int(v: Any) -> int | None:
-    """An integer, or None when ``v`` is not one (3, 3.0, "3" and "3.0" are; 3.5, "x", True are not)."""
-    if isinstance(v, (bool, np.bool_)):
-        return None
-    if isinstance(v, (int, np.integer)):
-        out = int(v)
-    elif isinstance(v, (float, np.floating)) and math.isfinite(v) and float(v).is_integer():
-        out = int(v)
-    elif isinstance(v, str) and _INT_RE.fullmatch(v):
-        # int(float("9223372036854775808.0")) would round: parse the digits before the point instead.
-        out = int(v.strip().split(".")[0])
-    else:
-        return None
-    return out
-
-
-def _to_float(v: Any) -> float | None:
-    if _is_na(v):
-        return np.nan
-    if isinstance(v, (bool, np.bool_)):
-        return None
-    try:
-        out = float(v)
-    except (TypeError, ValueError):
-        return None
-    return out if math.isfinite(out) else None
-
-
-def _coerce(df: pd.DataFrame, issues: _Issues) -> pd.DataFrame:
-    """Coerce ``turn`` to int and ratings to float; cells that do not coerce stay as read and are reported."""
-    turns = []
-    for row, v in df["turn"].items():
-        if row in issues.unparsed:
-            turns.append(v)
-            continue
-        t = None if _is_na(v) else _to_int(v)
-        if t is None:
-            issues.add(row, "turn", "missing turn" if _is_na(v) else "turn is not an integer", v)
-            turns.append(v)
-        elif not _INT64.min <= t <= _INT64.max:
-            issues.add(row, "turn", f"turn is too large (at most {_INT64.max})", v)
-            turns.append(v)
-        else:
-            turns.append(t)
-    df["turn"] = pd.Series(turns, index=df.index, dtype=object)
-    for col in _RATINGS:
-        if col not in df.columns:
-            continue
-        vals = []
-        for row, v in df[col].items():
-            f = _to_float(v)
-            if f is None and row not in issues.unparsed:
-                issues.add(row, col, "rating is not a number", v)
-                vals.append(v)
-            else:
-                vals.append(f)
-        df[col] = pd.Series(vals, index=df.index, dtype=object)
-    # IDs written as numbers (common in JSON and DataFrames) are still IDs.
-    for col in ("corpus", "dialogue_id"):
-        df[col] = df[col].map(lambda v: str(v) if isinstance(v, (int, np.integer)) and not
-                              isinstance(v, (bool, np.bool_)) else v)
-    df["speaker"] = df["speaker"].map(lambda v: None if _is_na(v) else v)
-    return df
-
-
-def _map_roles(df: pd.DataFrame, role_map: Mapping[str, str] | None) -> pd.DataFrame:
-    role_map = dict(role_map or {})
-    wrong = {k: v for k, v in role_map.items() if v not in ROLES}
-    if wrong:
-        raise ValueError(f"role_map must map to {ROLES}; these do not: {wrong}")
-    df["role"] = df["role"].map(
-        lambda v: role_map.get(v.strip(), v.strip()) if isinstance(v, str) else v
-    )
-    return df
-
-
-def _where(name: str) -> str:
-    """The source as named in error messages: for files, say what the row numbers are."""
-    return name if name == "DataFrame" else f"{name} (row = line number in the file)"
-
-
-def _plain_problems(failures: pd.DataFrame) -> pd.DataFrame:
-    """Say pandera's terse problems in words a user can act on."""
-    out = failures.copy()
-    out.loc[out["problem"] == "not_nullable", "problem"] = "empty or missing value"
-    is_role = (out["column"] == "role") & out["problem"].astype(str).str.startswith("must be 'agent'")
-    out.loc[is_role, "problem"] = (
-        "unknown role: map it with role_map={...} (schema roles: " + ", ".join(ROLES) + ")"
-    )
-    return out
-
-
-def _by_row(failures: pd.DataFrame) -> pd.DataFrame:
-    """Failures in row order (file-level problems first), so the message reads top to bottom."""
-    try:
-        key = failures["row"].map(lambda r: -1 if r is None else r)
-        order = np.argsort(key.to_numpy(), kind="stable")
-    except TypeError:  # DataFrame index labels of mixed types: keep the order found
-        return failures.reset_index(drop=True)
-    return failures.iloc[order].reset_index(drop=True)
-
-
-def _joined_reasons(rows: pd.Series, reasons: pd.Series) -> pd.Series:
-    """Row label -> ``"; "``-joined reasons, in order found (a dict, not groupby: one wrongly encoded
-    file can give a problem on each of 100,000 rows, and a Python-level groupby-agg is slow there)."""
-    joined: dict[Any, list[str]] = {}
-    for row, reason in zip(rows, reasons, strict=True):
-        joined.setdefault(row, []).append(reason)
-    return pd.Series(["; ".join(v) for v in joined.values()], dtype=object,
-                     index=pd.Index(list(joined), dtype=object, tupleize_cols=False))
-
-
-def _ordered(columns: pd.Index) -> list:
-    return [*UTTERANCE_COLUMNS, *[c for c in columns if c not in UTTERANCE_COLUMNS]]
-
-
-def _finish(df: pd.DataFrame) -> pd.DataFrame:
-    """Schema columns first, dialogues in order of first appearance, utterances by turn, clean dtypes."""
-    df = df[_ordered(df.columns)].copy()
-    for col in df.columns:
-        if df[col].dtype == object:
-            # Rebuilt so pandas infers the dtype it would give on reading (str under pandas 3).
-            df[col] = pd.Series(df[col].tolist(), index=df.index, dtype=None)
-    df["turn"] = df["turn"].astype("int64")
-    for col in _RATINGS:
-        if col in df.columns:
-            df[col] = df[col].astype("float64")
-    first = df.groupby(["corpus", "dialogue_id"], sort=False).ngroup()
-    order = np.lexsort((df["turn"].to_numpy(), first.to_numpy()))
-    return df.iloc[order].reset_index(drop=True)
 
 
 def read_transcripts(

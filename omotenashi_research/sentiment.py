@@ -167,7 +167,8 @@ def _vader():
         return vs.SentimentIntensityAnalyzer()
 
     class _Analyzer(vs.SentimentIntensityAnalyzer):
-        """VADER 3.3.2, skipping its emoji pass on texts without an emoji (same scores).
+        """VADER 3.3.2, skipping its emoji pass on texts without an emoji, and its per-word valence
+        rules for words outside its lexicon (they add 0 either way): the same scores.
 
         ``polarity_scores`` first rebuilds the text character by character, replacing each emoji
         with its description (a quarter of its time); a text with none of its emoji characters comes
@@ -182,13 +183,18 @@ def _vader():
             sentitext = vs.SentiText(text)
             sentiments = []
             words_and_emoticons = sentitext.words_and_emoticons
+            lexicon, boosters = self.lexicon, vs.BOOSTER_DICT
             for i, item in enumerate(words_and_emoticons):
                 valence = 0
-                if item.lower() in vs.BOOSTER_DICT:
+                low = item.lower()
+                if low in boosters:
                     sentiments.append(valence)
                     continue
-                if (i < len(words_and_emoticons) - 1 and item.lower() == "kind" and
+                if (i < len(words_and_emoticons) - 1 and low == "kind" and
                         words_and_emoticons[i + 1].lower() == "of"):
+                    sentiments.append(valence)
+                    continue
+                if low not in lexicon:  # sentiment_valence appends the valence unchanged (0)
                     sentiments.append(valence)
                     continue
                 sentiments = self.sentiment_valence(valence, sentitext, item, i, sentiments)

@@ -520,7 +520,7 @@ def test_wrong_encoding_every_line_undecodable_is_reported_per_line(tmp_path):
 @given(lines=st.lists(st.tuples(st.text(alphabet="abcあ\ufffd", min_size=1, max_size=5), st.booleans()),
                       min_size=1, max_size=12))
 def test_decode_reports_the_right_line_and_byte_for_every_bad_run(lines):
-    from omotenashi_research.io import _bad_lines, _decode
+    from omotenashi_research._decoding import _bad_lines, _decode
 
     data = b""
     expected = {}

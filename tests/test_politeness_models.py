@@ -14,6 +14,7 @@ from sklearn.metrics import r2_score
 
 from omotenashi_research import politelex as PL
 from omotenashi_research import politeness_models as PM
+from omotenashi_research import politeness_resampling as PR
 
 # ------------------------------------------------------------------------------------------------
 # incremental R² of blocks
@@ -115,8 +116,8 @@ def test_r2_boot_matches_sklearn_on_a_resample():
     y, p = rng.normal(size=50), rng.normal(size=50)
     idx = rng.integers(0, 50, size=50)
     w = np.bincount(idx, minlength=50).astype(float)[None, :]
-    assert PM._r2_boot(y, [p], w)[0, 0] == pytest.approx(r2_score(y[idx], p[idx]))
-    assert PM._r2_boot(y, [p], None)[0, 0] == pytest.approx(r2_score(y, p))
+    assert PR._r2_boot(y, [p], w)[0, 0] == pytest.approx(r2_score(y[idx], p[idx]))
+    assert PR._r2_boot(y, [p], None)[0, 0] == pytest.approx(r2_score(y, p))
 
 
 @settings(max_examples=60, deadline=None)
@@ -124,7 +125,7 @@ def test_r2_boot_matches_sklearn_on_a_resample():
 def test_ranks_equal_scipy_average_ranks(values, seed):
     v = np.asarray(values, dtype=float)
     idx = np.random.default_rng(seed).integers(0, len(v), size=(3, len(v)))
-    np.testing.assert_allclose(PM._ranks(v, idx), rankdata(v[idx], axis=1))
+    np.testing.assert_allclose(PR._ranks(v, idx), rankdata(v[idx], axis=1))
 
 
 # ------------------------------------------------------------------------------------------------

@@ -148,6 +148,38 @@ def test_vader_fast_path_equals_library(text):
     assert _vader().polarity_scores(text) == SentimentIntensityAnalyzer().polarity_scores(text)
 
 
+@PROPS
+@given(st.lists(st.sampled_from(["the", "room", "was", "kind", "of", "nice", "NOT", "great", "no", "or",
+                                 "nor", "sort", "at", "least", "but", "extremely", "never", "so", "fine",
+                                 "without", "doubt", "bad", "!", "?", ",", ".", "lol", "ok", "thanks"]),
+                max_size=20).map(" ".join))
+def test_vader_fast_path_equals_library_on_sentences(text):
+    """Words outside VADER's lexicon take the shortcut (valence 0); every rule around them is kept."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from omotenashi_research.sentiment import _vader
+
+    assert _vader().polarity_scores(text) == SentimentIntensityAnalyzer().polarity_scores(text)
+
+
+@pytest.mark.corpus
+def test_vader_fast_path_equals_library_on_uss(corpora_dir):
+    """3,000 USS texts read at run time (nothing stored): identical VADER scores, all four of them."""
+    import warnings
+
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from omotenashi_research.datasets.uss import load_uss
+    from omotenashi_research.sentiment import _vader
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the loader reports dropped empty lines
+        texts = load_uss()["text"].sample(3000, random_state=1).tolist()
+    ref = SentimentIntensityAnalyzer()
+    fast = _vader()
+    assert [fast.polarity_scores(t) for t in texts] == [ref.polarity_scores(t) for t in texts]
+
+
 # -- per-dialogue statistics without pandas group objects ---------------------------------------
 
 def _trajectory_reference(df: pd.DataFrame) -> pd.DataFrame:

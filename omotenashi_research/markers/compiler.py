@@ -27,8 +27,6 @@ _SENT = "IS_SENT_START"
 # Columns every batch reads: ORTH and IS_PUNCT derive sentence starts, IS_SPACE n_tokens.
 _BASE_COLS = ("ORTH", "IS_PUNCT", "IS_SPACE")
 _MAX_TYPES = 500_000  # distinct token texts kept in MarkerMatcher's type table
-_JOIN = "\n\n"  # joins texts for one tokenizer call (see MarkerMatcher._tokenize_orth)
-_JOIN_GROUP = 16  # texts per joined tokenizer call (see MarkerMatcher._tokenize_orth)
 # Lexeme attributes: a function of the token text alone (not NORM: tokenizer exceptions set it).
 _LEX_ATTRS = {"ORTH", "LOWER", "SHAPE", "PREFIX", "SUFFIX"} | (_FLAG_ATTRS - {"IS_SENT_START"})
 

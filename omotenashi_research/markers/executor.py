@@ -201,21 +201,44 @@ class _ProgramExecutor:
         n = len(cols)
         member: dict[int, np.ndarray] = {}
         where: dict[int, np.ndarray] = {}
-        type_row = aux[:, self._aux_row] if aux is not None else None
+        type_row = np.ascontiguousarray(aux[:, self._aux_row]) if aux is not None else None
 
         def is_member(s: int) -> np.ndarray:
             m = member.get(s)
             if m is None:
                 if type_row is not None:
-                    m = self._type_member[:, s][type_row]
+                    m = self._type_member[s][type_row]
                 else:
                     m = self._pred_mask(self._exec_preds[s], cols, regex=False)
                 member[s] = m
             return m
 
+        by_type: list = []  # (tokens sorted by type row, their type rows), built on first use
+
+        def member_at(s: int, idx: np.ndarray) -> np.ndarray:
+            """Whether the tokens ``idx`` pass predicate ``s`` (no full-batch mask on the by-type path)."""
+            if type_row is not None and s not in member:
+                return self._type_member[s][type_row[idx]]
+            return is_member(s)[idx]
+
         def positions(s: int) -> np.ndarray:
             w = where.get(s)
             if w is None:
+                if type_row is not None and s not in member:
+                    # Tokens of the member types, found through the tokens sorted by type: cheaper
+                    # than a mask over the batch when the predicate is rare.
+                    if not by_type:
+                        order = np.argsort(type_row)
+                        by_type.extend((order, type_row[order]))
+                    order, rows = by_type
+                    types = np.flatnonzero(self._type_member[s])
+                    lo = np.searchsorted(rows, types, "left")
+                    cnt = np.searchsorted(rows, types, "right") - lo
+                    total = int(cnt.sum())
+                    if total * 8 < n:
+                        take = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt) + np.arange(total)
+                        w = where[s] = np.sort(order[take])
+                        return w
                 w = where[s] = np.flatnonzero(is_member(s))
             return w
 
@@ -245,7 +268,7 @@ class _ProgramExecutor:
             start = start[start + min_len <= doc_end[start]]
             for k, s, flag in prefix:
                 if s is not None and len(start):
-                    start = start[is_member(s)[start + k]]
+                    start = start[member_at(s, start + k)]
                 if flag is not None and len(start):
                     start = start[sent[start + k] == flag]
             for min_off, s in later:

@@ -52,6 +52,9 @@ from omotenashi_research.text import normalize
 __all__ = ["MarkerMatcher", "MarkerSpan"]
 
 _DEFAULT_PIPES = {"en": ["sentencizer", "lemmatizer"], "ja": ["sentencizer"]}
+# Texts counted at once on the by-type path (several batches): the engine's cost per call (a few
+# numpy operations per program) is then paid less often; results are still yielded per batch.
+_TYPE_GROUP = 4000
 
 
 class MarkerSpan(NamedTuple):
@@ -215,6 +218,7 @@ class MarkerMatcher(_VectorisedPrograms, _ProgramExecutor, _TypeTable, _OverlapR
         self._by_type = self._fast and not self._n_fallback and set(self._direct) <= _LEX_ATTRS
         self._type_id: dict[int, int] = {}
         self._join_ok: tuple[tuple, bool] | None = None  # see _tokenize_orth
+        self._chunks = None  # (tokenizer key, ChunkTokens): see _tokenize_orth
         self._type_cols = np.zeros((0, self._n_cols), dtype=np.uint64)
         # Per type, its row in each value table of the vectorised programs and simple markers.
         self._aux_specs = [(c, t) for c, t in self._vec_cols.items()]
@@ -229,8 +233,9 @@ class MarkerMatcher(_VectorisedPrograms, _ProgramExecutor, _TypeTable, _OverlapR
         # type is one of the sentencizer's punct_chars (last)
         self._aux_row = len(self._aux_specs)
         self._type_aux = np.zeros((0, len(self._aux_specs) + 2), dtype=np.int64)
-        # Per type, whether it passes each token predicate of the general path's plans (executor).
-        self._type_member = np.zeros((0, len(self._exec_preds)), dtype=bool)
+        # Per token predicate of the general path's plans (executor), whether each type passes it
+        # (one contiguous row per predicate: read as a whole row per batch).
+        self._type_member = np.zeros((len(self._exec_preds), 0), dtype=bool)
 
     # -- documents ----------------------------------------------------------------------
     def make_doc(self, text: str) -> Doc:
@@ -430,17 +435,24 @@ class MarkerMatcher(_VectorisedPrograms, _ProgramExecutor, _TypeTable, _OverlapR
         batch's (original) texts and the tokens just produced — ``docs`` (a list of Doc) or, on
         the by-type path, ``orth`` (every token's ORTH hash, concatenated) and ``lens`` (tokens
         per text) — so that later stages reuse this tokenisation instead of tokenising again.
+        On the by-type path, up to ``_TYPE_GROUP`` texts (whole batches) are tokenised and counted
+        at once and ``on_tokens`` sees that group; the results are the same as batch by batch.
         """
         it = iter(texts)
-        while batch := list(islice(it, batch_size)):
-            norm = [normalize(t, self.lang) for t in batch]
-            if self._by_type:
+        if self._by_type:
+            group_size = batch_size * max(1, _TYPE_GROUP // batch_size)
+            while group := list(islice(it, group_size)):
+                norm = [normalize(t, self.lang) for t in group]
                 orth, lens = self._tokenize_orth(norm, batch_size)
                 if on_tokens is not None:
-                    on_tokens(batch, None, orth, lens)
-                yield self._count_orth(orth, lens)
-            else:
-                docs = list(self.pipe(norm, batch_size=batch_size, normalise=False))
-                if on_tokens is not None:
-                    on_tokens(batch, docs, None, None)
-                yield self.count_docs(docs)
+                    on_tokens(group, None, orth, lens)
+                ntok, counts = self._count_orth(orth, lens)
+                for s in range(0, len(group), batch_size):
+                    yield ntok[s : s + batch_size], counts[s : s + batch_size]
+            return
+        while batch := list(islice(it, batch_size)):
+            norm = [normalize(t, self.lang) for t in batch]
+            docs = list(self.pipe(norm, batch_size=batch_size, normalise=False))
+            if on_tokens is not None:
+                on_tokens(batch, docs, None, None)
+            yield self.count_docs(docs)

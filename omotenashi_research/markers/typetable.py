@@ -1,20 +1,21 @@
 """Counting from token texts alone (default English-like pipelines).
 
 When every column a lexicon reads is a lexeme attribute (a function of the token text) or derived
-from ORTH (lookup lemmas, sentencizer starts), a batch of texts is tokenised as a few joined strings,
-only ORTH is read, and every other column — plus each value's row in the engine's lookup tables —
-comes from a table per distinct token text ("type") built once.
+from ORTH (lookup lemmas, sentencizer starts), a batch of texts is tokenised through a cache per
+whitespace-delimited span (:mod:`.chunks`), only ORTH is read, and every other column — plus each
+value's row in the engine's lookup tables — comes from a table per distinct token text ("type") built once.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from spacy.attrs import IDX, ORTH
+from spacy.attrs import ORTH
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 from omotenashi_research.markers.annotate import _lookup, _sent_starts
-from omotenashi_research.markers.compiler import _JOIN, _JOIN_GROUP, _MAX_TYPES, _SENT
+from omotenashi_research.markers.chunks import ChunkTokens
+from omotenashi_research.markers.compiler import _MAX_TYPES, _SENT
 from omotenashi_research.markers.executor import _rows_of
 
 
@@ -28,7 +29,7 @@ class _TypeTable:
             self._type_id = {}
             self._type_cols = self._type_cols[:0]
             self._type_aux = self._type_aux[:0]
-            self._type_member = self._type_member[:0]
+            self._type_member = self._type_member[:, :0]
         uniq, inv = np.unique(orth, return_inverse=True)
         get = self._type_id.get
         ids = [get(u, -1) for u in uniq.tolist()]
@@ -51,7 +52,7 @@ class _TypeTable:
             member = np.zeros((len(new), len(self._exec_preds)), dtype=bool)
             for j, pred in enumerate(self._exec_preds):
                 member[:, j] = self._pred_mask(pred, block, regex=True)
-            self._type_member = np.concatenate([self._type_member, member])
+            self._type_member = np.concatenate([self._type_member, member.T], axis=1)
             if self._punct_chars is not None:
                 aux[:, -1] = np.isin(block[:, 0], self._punct_chars)
             self._type_aux = np.concatenate([self._type_aux, aux])
@@ -86,11 +87,9 @@ class _TypeTable:
     def _tokenize_orth(self, texts: list[str], batch_size: int) -> tuple[np.ndarray, np.ndarray]:
         """ORTH of every token of every text (concatenated) and the number of tokens per text.
 
-        The tokenizer splits a string at whitespace runs and tokenises each chunk on its own;
-        only special cases containing whitespace could match across chunks. So when no rule
-        but single whitespace characters contains whitespace, texts that neither start nor
-        end with whitespace are tokenised joined by ``_JOIN`` (one Doc instead of one per
-        text) and split back by character offsets: the same tokens as one call per text.
+        When no rule but single whitespace characters contains whitespace, the tokens come from a
+        cache per whitespace-delimited span (:class:`~omotenashi_research.markers.chunks.ChunkTokens`):
+        exactly the tokens of one tokenizer call per text, without a ``Doc`` per text.
         """
         tokenizer = self.nlp.tokenizer
         rules = getattr(tokenizer, "rules", None)
@@ -107,38 +106,6 @@ class _TypeTable:
             lens = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
             orth = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.uint64)
             return orth, lens
-        joinable = [bool(t) and not t[0].isspace() and not t[-1].isspace() for t in texts]
-        parts = [t for t, ok in zip(texts, joinable, strict=True) if ok]
-        char_len = np.fromiter((len(t) for t in parts), dtype=np.int64, count=len(parts))
-        char_start = np.zeros(len(parts), dtype=np.int64)
-        np.cumsum(char_len[:-1] + len(_JOIN), out=char_start[1:])
-        if parts:
-            # Small groups, not the whole batch: spaCy's tokenizer stops caching chunks for the rest
-            # of a call once it meets a special case, so one huge string re-tokenises every word
-            # (3x slower on new texts); groups of _JOIN_GROUP texts keep the cache working.
-            arrays = []
-            for g in range(0, len(parts), _JOIN_GROUP):
-                arr = tokenizer(_JOIN.join(parts[g : g + _JOIN_GROUP])).to_array([ORTH, IDX]).astype(np.int64)
-                arr[:, 1] += char_start[g]
-                arrays.append(arr)
-            arr = np.concatenate(arrays)
-            part = np.searchsorted(char_start, arr[:, 1], "right") - 1
-            inside = arr[:, 1] < (char_start + char_len)[part]  # not a separator
-            orth = arr[inside, 0].astype(np.uint64)
-            part_lens = np.bincount(part[inside], minlength=len(parts))
-        else:
-            orth = np.zeros(0, dtype=np.uint64)
-            part_lens = np.zeros(0, dtype=np.int64)
-        if all(joinable):
-            return orth, part_lens.astype(np.int64)
-        # texts with leading/trailing whitespace (or empty): one call each
-        pieces = np.split(orth, np.cumsum(part_lens)[:-1]) if parts else []
-        arrays, k = [], 0
-        for t, ok in zip(texts, joinable, strict=True):
-            if ok:
-                arrays.append(pieces[k])
-                k += 1
-            else:
-                arrays.append(tokenizer(t).to_array(ORTH))
-        lens = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
-        return np.concatenate(arrays).astype(np.uint64), lens
+        if self._chunks is None or self._chunks[0] != key:
+            self._chunks = (key, ChunkTokens(tokenizer))
+        return self._chunks[1].orth(texts)
