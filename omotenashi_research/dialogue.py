@@ -148,7 +148,7 @@ def dialogue_features(
     >>> out[["dialogue_id", "n_agent_turns", "m_apology_per_turn", "m_apology_per_100tok"]].values.tolist()
     [['d1', 1, 1.0, 12.5], ['d2', 1, 0.0, 0.0]]
     """
-    from omotenashi_research.context import analysis_texts, anticipation, personalization
+    from omotenashi_research.context import _anticipation, _personalization, _prepare, analysis_texts
     from omotenashi_research.nlp import SUPPORTED_LANGS
     from omotenashi_research.scripted import lexical_diversity, scriptedness
     from omotenashi_research.sentiment import METHODS, sentiment_trajectory
@@ -190,13 +190,20 @@ def dialogue_features(
         sel = flags.loc[is_agent.reindex(flags.index).to_numpy()]
         return sel.groupby(keys, sort=True)[col].mean().astype(float)
 
+    # One check, sort and join of the utterances for both context rules (same results as the
+    # public anticipation/personalization, which each prepare on their own).
+    marker_table = utt[[*_KEYS, *markers]]
+    prep = None
+    if "m_anticipation_cue" in markers or "m_personalization_cue" in markers:
+        first = "anticipation" if "m_anticipation_cue" in markers else "personalization"
+        prep = _prepare(utt, first, ["text", "lang"])
     if "m_anticipation_cue" in markers:
-        ant = anticipation(utt, utt[[*_KEYS, *markers]], window=window)
+        ant = _anticipation(prep, marker_table, window=window, report_rules=False)  # reads "anticipation"
         out["anticipation_rate"] = agent_rate(ant, "anticipation")
     else:
         out["anticipation_rate"] = np.nan
     if "m_personalization_cue" in markers:
-        per = personalization(utt, utt[[*_KEYS, *markers]])
+        per = _personalization(prep, marker_table)
         out["personalization_rate"] = agent_rate(per, "personalization")
     else:
         out["personalization_rate"] = np.nan

@@ -244,12 +244,17 @@ def _add_context(utterances: pd.DataFrame, features: pd.DataFrame) -> pd.DataFra
     Each added feature is one column computed from the utterances and the marker columns,
     aligned on the input index; add new ones here.
     """
+    from functools import cache
+
     from omotenashi_research import context
 
+    # The three share one check, sort and join of the utterances (what each public function would
+    # redo); prepared on first use, so a clashing column is still reported before any work.
+    prep = cache(lambda: context._prepare(utterances, "anticipation", ["text", "lang"]))
     parts = {
-        "anticipation": lambda: context.anticipation(utterances, features)["anticipation"],
-        "personalization": lambda: context.personalization(utterances, features)["personalization"],
-        "phase": lambda: context.dialogue_phase(utterances, features_df=features)["phase"],
+        "anticipation": lambda: context._anticipation(prep(), features, report_rules=False)["anticipation"],
+        "personalization": lambda: context._personalization(prep(), features)["personalization"],
+        "phase": lambda: context._dialogue_phase(prep(), features_df=features)["phase"],
     }
     out = features.copy()
     for name, compute in parts.items():

@@ -59,7 +59,56 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
 ]
 # Rules that can only match where the text has a digit or a <num> placeholder (skipped otherwise: speed).
 _NEEDS_DIGIT = {0, 1, 2, 7, 8, 10, 11, 15, 16}
+# Of those, the rules whose every match holds a digit itself (a placeholder does not do).
+_NEEDS_REAL_DIGIT = {15, 16}
 _DIGIT = re.compile(r"\d")
+_KANJI_NUM_CHAR = re.compile(_KANJI_NUM[:-1])  # one kanji numeral
+_MONTH_PREFIXES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# Literals of which every match of a rule contains one (a rule is skipped when the text has none:
+# speed only, the rule could not match). All full month names start with their abbreviation;
+# "mrs" contains "mr", "euros" "eur"; rule 14's phrases are spelled with a plain space.
+_ANY_OF: dict[int, tuple[str, ...]] = {
+    0: ("/", "-"),
+    1: _MONTH_PREFIXES,
+    2: _MONTH_PREFIXES,
+    3: ("day",),
+    4: ("年",),
+    6: ("曜",),
+    7: (":",),
+    8: ("am", "pm", "a.m", "p.m"),
+    9: ("時",),
+    10: ("$", "£", "€", "¥", "￥"),
+    11: ("dollar", "pound", "yen", "usd", "gbp", "eur"),
+    12: ("円",),
+    13: ("mr", "ms", "dr", "miss"),
+    14: ("this is", "name is"),
+}
+
+
+def _gate_rule(k: int):
+    """Whether rule ``k`` can match ``s`` (``digit``: ``s`` has a digit); None: always try."""
+    literals = _ANY_OF.get(k)
+    if literals is not None:
+        if len(literals) == 1:
+            (lit,) = literals
+            return lambda s, digit: lit in s
+        return lambda s, digit: any(lit in s for lit in literals)
+    if k == 5:
+        return lambda s, digit: "月" in s and "日" in s
+    if k == 18:
+        return lambda s, digit: digit or (not s.isascii() and _KANJI_NUM_CHAR.search(s) is not None)
+    return None
+
+
+# Per rule: its substitution, replacement, what digit it needs (0 none, 1 a digit or <num>, 2 a
+# digit) and its gate (precomputed: the loop runs at least twice per distinct text).
+_STEPS = [
+    (p.sub, repl, 2 if k in _NEEDS_REAL_DIGIT else int(k in _NEEDS_DIGIT), _gate_rule(k))
+    for k, (p, repl) in enumerate(_RULES)
+]
+_LOOSE_OPEN = re.compile(r"<(?!(?:date|time|price|code|num|name)>)")
+_LOOSE_CLOSE = re.compile(r"(?<!<date)(?<!<time)(?<!<price)(?<!<code)(?<!<num)(?<!<name)>")
+_JA_SPACE = re.compile(r"(?<![a-z0-9>]) | (?![a-z0-9<])")
 _PLACEHOLDER_CHARS = {"<", ">"}
 # ASCII punctuation and symbols (Unicode categories P* and S*) except the placeholder brackets.
 _ASCII_PS = str.maketrans({
@@ -67,30 +116,50 @@ _ASCII_PS = str.maketrans({
 })
 
 
+class _PunctTable(dict):
+    """``str.translate`` table for any character: P*/S* (but the brackets) to a space, others kept.
+
+    Filled on first sight of each code point (bounded by the characters that occur)."""
+
+    def __missing__(self, code: int) -> int:
+        c = chr(code)
+        self[code] = out = 32 if unicodedata.category(c)[0] in "PS" and c not in _PLACEHOLDER_CHARS else code
+        return out
+
+
+_PUNCT_TABLE = _PunctTable()
+
+
 def _strip_punct(text: str) -> str:
     # Drop punctuation and symbols (Unicode P* and S*), keeping the placeholder brackets.
     if text.isascii():
         return text.translate(_ASCII_PS)
-    chars = [
-        " " if (unicodedata.category(c)[0] in "PS" and c not in _PLACEHOLDER_CHARS) else c for c in text
-    ]
-    return "".join(chars)
+    return text.translate(_PUNCT_TABLE)
 
 
 def _one_pass(text: str, lang: str) -> str:
     s = unicodedata.normalize("NFKC", text).lower()
     # Loose brackets would fake placeholders: remove those not part of one.
-    s = re.sub(r"<(?!(?:date|time|price|code|num|name)>)", " ", s)
-    s = re.sub(r"(?<!<date)(?<!<time)(?<!<price)(?<!<code)(?<!<num)(?<!<name)>", " ", s)
-    for k, (pattern, repl) in enumerate(_RULES):
-        if k in _NEEDS_DIGIT and "<num>" not in s and not _DIGIT.search(s):
+    if "<" in s:
+        s = _LOOSE_OPEN.sub(" ", s)
+    if ">" in s:
+        s = _LOOSE_CLOSE.sub(" ", s)
+    # Substitutions only remove digits (placeholders have none): once gone, they stay gone.
+    digit = _DIGIT.search(s) is not None
+    for sub, repl, needs_digit, gate in _STEPS:
+        if needs_digit and not digit and (needs_digit == 2 or "<num>" not in s):
             continue  # cannot match
-        s = pattern.sub(repl, s)
+        if gate is not None and not gate(s, digit):
+            continue  # cannot match
+        new = sub(repl, s)
+        if digit and new != s:
+            digit = _DIGIT.search(new) is not None
+        s = new
     s = _strip_punct(s)
-    s = re.sub(r"\s+", " ", s).strip()
-    if lang == "ja":
+    s = " ".join(s.split())  # = re.sub(r"\s+", " ", s).strip(): both use str.isspace's whitespace
+    if lang == "ja" and " " in s:
         # Japanese has no word spaces: drop them so spacing variants share a key.
-        s = re.sub(r"(?<![a-z0-9>]) | (?![a-z0-9<])", "", s)
+        s = _JA_SPACE.sub("", s)
     return s
 
 
