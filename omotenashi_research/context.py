@@ -30,6 +30,9 @@ one, otherwise treated as uninformative — no content words, no cue, no slot re
 Layout: the per-text rules (slot requests, closing offers, content words) are in
 :mod:`omotenashi_research.context_rules`, the table preparation shared by the three features in
 :mod:`omotenashi_research.context_prep`; this module holds the three features and re-exports the rest.
+Anticipation and personalization compare words across turns on flat ``(row, word)`` arrays (one
+binary search per word finds its last earlier customer turn) rather than walking each dialogue
+with a set per turn; the rules above are what they compute.
 """
 
 from __future__ import annotations
@@ -43,7 +46,6 @@ import pandas as pd
 # re-exported here, the package's one import path for the context features.
 from omotenashi_research.context_prep import (
     _KEYS,
-    _dialogue_starts,
     _prepare,
     _Prepared,
     _reorder,
@@ -52,7 +54,6 @@ from omotenashi_research.context_prep import (
 )
 from omotenashi_research.context_rules import (
     _per_row,
-    _row_words,
     closing_offer_pattern,
     content_words,
     is_slot_request,
@@ -141,23 +142,10 @@ def _anticipation(prep: _Prepared, features_df, *, window: int = 3, threshold: f
     # report_rules=False (the caller reads only the anticipation column) only agent rows with a cue.
     rule_rows = is_agent if report_rules else is_agent & cue_s
     if closing_offer is None:
-        close_s = close_s | _per_row(closing_offer_pattern, texts, langs, rule_rows)
+        # The pattern only matters where no closing_offer marker was found.
+        close_s = close_s | _per_row(closing_offer_pattern, texts, langs, rule_rows & ~close_s)
     slot_s = _per_row(is_slot_request, texts, langs, rule_rows)
-    words = _row_words(texts, langs, is_agent & cue_s | (role == "customer"), slot_values=True)
-
-    overlap = np.full(len(df), np.nan)
-    starts = _dialogue_starts(df)
-    recent: list = []
-    for i in range(len(df)):
-        if starts[i]:
-            recent = []
-        if role[i] == "customer":
-            recent = [*recent, words[i]][-window:]
-        elif is_agent[i] and cue_s[i]:
-            offered = words[i]
-            if offered:
-                asked = set().union(*recent) if recent else set()
-                overlap[i] = len(offered & asked) / len(offered)
+    overlap = _offer_overlap(prep, role, is_agent & cue_s, window)
     with np.errstate(invalid="ignore"):
         antic = is_agent & cue_s & ~slot_s & ~close_s & ~np.isnan(overlap) & (overlap < threshold)
     out = df[_KEYS].copy()
@@ -224,7 +212,7 @@ def _dialogue_phase(prep: _Prepared, *, opening: float = 0.15, closing: float = 
         close_m = prep.flags("closing", features_df, required=False) | prep.flags(
             "closing_offer", features_df, required=False)
     # Position i within the dialogue and the dialogue's size n, as arrays (rows are sorted).
-    starts = _dialogue_starts(df)
+    starts = prep.starts()
     group = np.cumsum(starts) - 1
     first_row = np.flatnonzero(starts)
     sizes = np.diff(np.append(first_row, len(df)))
@@ -235,8 +223,9 @@ def _dialogue_phase(prep: _Prepared, *, opening: float = 0.15, closing: float = 
     first_half = i < n / 2
     if "text" in df.columns and "lang" in df.columns:
         texts, langs = prep.texts()
-        # The pattern decides only second-half rows not closing by position: tested only there.
-        undecided = ~first_half & (i < n - n_close)
+        # The pattern decides only second-half rows not closing by position or by a marker: tested
+        # only there.
+        undecided = ~first_half & (i < n - n_close) & ~close_m
         close_m = close_m | _per_row(closing_offer_pattern, texts, langs, undecided)
     is_open = (i < n_open) | (first_half & greet)
     is_close = (i >= n - n_close) | (~first_half & close_m)
@@ -297,38 +286,10 @@ def _personalization(prep: _Prepared, features_df, *, window: int | None = None,
     if window is not None and window < 1:
         raise ValueError(f"window must be >= 1 or None, got {window}")
     utterances_df, df = prep.utt, prep.df
-    texts, langs = prep.texts()
     role = df["role"].to_numpy(dtype=object)
     is_agent = role == "agent"
     cue_s = prep.flags("personalization_cue", features_df, _reorder(cue, utterances_df, df))
-    words = _row_words(texts, langs, np.isin(role, ["agent", "customer"]), slot_values=False)
-    n_shared = np.full(len(df), np.nan)
-    shared_txt = np.full(len(df), "", dtype=object)
-    starts = _dialogue_starts(df)
-    recent: list = []
-    agent_said: set[str] = set()
-    introduced_by_agent: set[str] = set()
-    # window=None: every earlier customer turn counts, so their union is kept as it grows (the
-    # same set as the union of the list, without rebuilding it at each agent turn).
-    said_by_customer: set[str] = set()
-    for i in range(len(df)):
-        if starts[i]:
-            recent, agent_said, introduced_by_agent, said_by_customer = [], set(), set(), set()
-        w = words[i]
-        if role[i] == "customer":
-            # A word the agent said first is the agent's, not the customer's situation.
-            introduced_by_agent |= w & agent_said
-            if window is None:
-                said_by_customer |= w
-            else:
-                recent = [*recent, w][-window:]
-        elif is_agent[i]:
-            earlier = said_by_customer if window is None else (set().union(*recent) if recent else set())
-            # w & (earlier - introduced) == (w & earlier) - introduced: the small set first.
-            shared = (w & earlier) - introduced_by_agent
-            n_shared[i] = len(shared)
-            shared_txt[i] = " ".join(sorted(shared))
-            agent_said |= w
+    n_shared, shared_txt = _shared_situation_words(prep, role, window)
     pers = is_agent & cue_s & (np.nan_to_num(n_shared, nan=0.0) >= min_overlap)
     out = df[_KEYS].copy()
     out["personalization_cue"] = cue_s & is_agent
@@ -337,3 +298,95 @@ def _personalization(prep: _Prepared, features_df, *, window: int | None = None,
     out["personalization"] = pd.array(pers.astype("int64"), dtype="Int64")
     out.loc[~is_agent, "personalization"] = pd.NA
     return prep.finish(out)
+
+
+# -- comparing words across turns, on arrays --------------------------------------------------------
+# Both features ask, for a word x of an agent turn i: in which customer turns before i (in i's
+# dialogue) does x occur? With one (row, word) pair per content word, sorting the customer pairs by
+# (word, row) answers it for every pair at once: the last customer row j < i with x is found by
+# binary search, which decides both "asked for in the last `window` customer turns" and "said by the
+# customer before the agent said it" (the same answers as walking the dialogue turn by turn with
+# one set per turn, without a Python step per turn).
+
+
+def _last_customer(rows: np.ndarray, words: np.ndarray, cust_rows: np.ndarray, cust_words: np.ndarray,
+                   n: int) -> np.ndarray:
+    """For each pair (row ``i``, word id ``x``): the last customer row ``j < i`` with ``x``, or -1.
+
+    Searched over the whole (sorted) table: the caller checks that ``j`` is in ``i``'s dialogue
+    (the last such row overall is the last in the dialogue when it is in the dialogue at all).
+    """
+    key = np.sort(cust_words * n + cust_rows)  # sorted by word, then row
+    k = np.searchsorted(key, words * n + rows, side="left") - 1
+    found = key[np.maximum(k, 0)] if len(key) else np.zeros(len(rows), dtype=np.int64)
+    return np.where((k >= 0) & (found // n == words), found % n, -1)
+
+
+def _in_recent(last: np.ndarray, rows: np.ndarray, group: np.ndarray, n_cust: np.ndarray,
+               window: int | None) -> np.ndarray:
+    """``last`` (from :func:`_last_customer`) is in the dialogue of ``rows`` and, unless ``window`` is
+    None, among its last ``window`` customer turns (``n_cust``: customer rows up to each row)."""
+    safe = np.maximum(last, 0)
+    ok = (last >= 0) & (group[safe] == group[rows])
+    if window is not None:
+        # rows are not customer rows: n_cust[rows] customer turns precede them, the last `window` of
+        # which have ordinals n_cust[rows] - window + 1 .. n_cust[rows].
+        ok &= n_cust[safe] > n_cust[rows] - window
+    return ok
+
+
+def _word_ids(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    codes, vocab = pd.factorize(words)
+    return codes.astype(np.int64), np.asarray(vocab, dtype=object)
+
+
+def _offer_overlap(prep: _Prepared, role: np.ndarray, offers: np.ndarray, window: int) -> np.ndarray:
+    """``anticipation_overlap``: per row of ``offers``, the share of its content words found in the
+    previous ``window`` customer turns of its dialogue (NaN without content words or off ``offers``)."""
+    n = len(role)
+    cust = role == "customer"
+    rows, words, _ = prep.word_pairs(offers | cust)
+    wid, _ = _word_ids(words)
+    q, c = offers[rows], cust[rows]
+    group = np.cumsum(prep.starts()) - 1
+    last = _last_customer(rows[q], wid[q], rows[c], wid[c], n)
+    asked = _in_recent(last, rows[q], group, np.cumsum(cust), window)
+    n_offered = np.bincount(rows[q], minlength=n)
+    n_asked = np.bincount(rows[q], weights=asked.astype(float), minlength=n)
+    overlap = np.full(n, np.nan)
+    has = n_offered > 0
+    overlap[has] = n_asked[has] / n_offered[has]
+    return overlap
+
+
+def _shared_situation_words(prep: _Prepared, role: np.ndarray, window: int | None
+                            ) -> tuple[np.ndarray, np.ndarray]:
+    """``personalization_overlap`` and ``personalization_words`` of every row (NaN and "" off agent rows).
+
+    A word x of agent turn i (slot values excluded) is shared when its last customer occurrence
+    before i is in i's dialogue (and among its last ``window`` customer turns) and precedes the
+    dialogue's first agent turn with x: otherwise the agent said x before the customer did.
+    """
+    n = len(role)
+    is_agent, cust = role == "agent", role == "customer"
+    rows, words, slot = prep.word_pairs(is_agent | cust)
+    rows, words = rows[~slot], words[~slot]
+    wid, vocab = _word_ids(words)
+    a, c = is_agent[rows], cust[rows]
+    ar, aw = rows[a], wid[a]
+    starts = prep.starts()
+    group = np.cumsum(starts) - 1
+    last = _last_customer(ar, aw, rows[c], wid[c], n)
+    # The first agent row of the dialogue with the word: the smallest (word, row) key at or after
+    # (word, the dialogue's first row); it exists (the pair itself) and is at or before i.
+    akey = np.sort(aw * n + ar)
+    first_agent = akey[np.searchsorted(akey, aw * n + np.flatnonzero(starts)[group[ar]])] % n
+    shared = _in_recent(last, ar, group, np.cumsum(cust), window) & (last < first_agent)
+    n_shared = np.where(is_agent, np.bincount(ar[shared], minlength=n), np.nan)
+    shared_txt = np.full(n, "", dtype=object)
+    by_row: dict[int, list[str]] = {}
+    for r, w in zip(ar[shared].tolist(), vocab[aw[shared]].tolist(), strict=True):
+        by_row.setdefault(r, []).append(w)
+    for r, ws in by_row.items():
+        shared_txt[r] = " ".join(sorted(ws))
+    return n_shared, shared_txt

@@ -57,6 +57,28 @@ def _dialogue_starts(df: pd.DataFrame) -> np.ndarray:
     return start
 
 
+def _same_keys(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """Row by row equal keys (tables of the same length): ``all((a[k] == b[k]).all())`` on object arrays.
+
+    Key columns of the same plain dtype (integers, or strings without missing values, the usual
+    case) are compared without building a Python object per value; the answer is the same.
+    """
+    for k in _KEYS:
+        x, y = a[k], b[k]
+        if x.dtype == y.dtype and isinstance(x.dtype, np.dtype) and x.dtype.kind in "iu":
+            same = bool((x.to_numpy() == y.to_numpy()).all())
+        elif isinstance(x.dtype, pd.StringDtype) and isinstance(y.dtype, pd.StringDtype) and not (
+            x.isna().any() or y.isna().any()
+        ):
+            # Strings compare equal exactly when their code points do, in Python and in the arrays.
+            same = bool((x.array == y.array).all())
+        else:
+            same = bool((x.to_numpy(dtype=object) == y.to_numpy(dtype=object)).all())
+        if not same:
+            return False
+    return True
+
+
 def _check(df: pd.DataFrame, what: str, extra: Sequence[str] = ()) -> None:
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{what}: expected a pandas DataFrame, got {type(df).__name__}")
@@ -65,7 +87,11 @@ def _check(df: pd.DataFrame, what: str, extra: Sequence[str] = ()) -> None:
     if missing:
         raise ValueError(f"{what}: missing required column(s) {missing}; see omotenashi_research.schema")
     if "text" in extra:
-        bad = df.index[~df["text"].map(lambda v: isinstance(v, str))]
+        text = df["text"]
+        if isinstance(text.dtype, pd.StringDtype):  # values are str or NA: no Python call per value
+            bad = df.index[text.isna().to_numpy()]
+        else:
+            bad = df.index[~text.map(lambda v: isinstance(v, str))]
         if len(bad):
             raise ValueError(f"{what}: row(s) {list(bad[:5])}: column 'text' must be a string")
     if df.duplicated(_KEYS).any():
@@ -103,10 +129,7 @@ def marker_flags(
         if all(k in features_df.columns for k in _KEYS):
             if features_df.duplicated(_KEYS).any():
                 raise ValueError("features_df: duplicate (corpus, dialogue_id, turn) rows")
-            if len(features_df) == n and all(
-                (utterances_df[k].to_numpy(dtype=object) == features_df[k].to_numpy(dtype=object)).all()
-                for k in _KEYS
-            ):
+            if len(features_df) == n and _same_keys(utterances_df, features_df):
                 # Same keys in the same order (the usual case: features of these utterances): the
                 # join would pair row i with row i, so skip it.
                 values = features_df[col].to_numpy()
@@ -179,12 +202,46 @@ class _Prepared:
         self.df = _sorted(self.utt)
         self._texts: tuple[np.ndarray, np.ndarray] | None = None
         self._aligned: dict[int, bool] = {}
+        self._starts: np.ndarray | None = None
+        # Content-word pairs of the rows analysed so far (see word_pairs).
+        self._pairs: tuple[np.ndarray, ...] | None = None
+        self._covered = np.zeros(len(self.df), dtype=bool)
 
     def texts(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._texts is None:
-            self._texts = analysis_texts(self.df)
+        self._texts_once()
         # Copies: callers must not see each other's changes.
         return self._texts[0].copy(), self._texts[1].copy()
+
+    def starts(self) -> np.ndarray:
+        """``_dialogue_starts(self.df)``, computed once (read-only: do not modify)."""
+        if self._starts is None:
+            self._starts = _dialogue_starts(self.df)
+        return self._starts
+
+    def word_pairs(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``context_rules._word_pairs`` of the rows of ``mask`` (sorted positions), each row analysed once.
+
+        Anticipation and personalization read the content words of overlapping sets of rows; rows
+        analysed for one are kept for the other, and only rows not seen yet are looked up.
+        Returns ``(rows, words, slot)`` restricted to ``mask`` (read-only arrays).
+        """
+        from omotenashi_research.context_rules import _word_pairs
+
+        new = mask & ~self._covered
+        if new.any() or self._pairs is None:
+            texts, langs = self._texts_once()
+            part = _word_pairs(texts, langs, new)
+            self._pairs = part if self._pairs is None else tuple(
+                np.concatenate([a, b]) for a, b in zip(self._pairs, part, strict=True))
+            self._covered |= new
+        rows, words, slot = self._pairs
+        keep = mask[rows]
+        return rows[keep], words[keep], slot[keep]
+
+    def _texts_once(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._texts is None:
+            self._texts = analysis_texts(self.df)
+        return self._texts
 
     def _is_aligned(self, features_df: pd.DataFrame) -> bool:
         # features_df holds the utterances' rows in input order, keyed and without duplicates: then
@@ -196,10 +253,7 @@ class _Prepared:
                 all(k in features_df.columns for k in _KEYS)
                 and len(features_df) == len(self.utt)
                 and not features_df.duplicated(_KEYS).any()
-                and all(
-                    (self.utt[k].to_numpy(dtype=object) == features_df[k].to_numpy(dtype=object)).all()
-                    for k in _KEYS
-                )
+                and _same_keys(self.utt, features_df)
             )
             self._aligned[key] = bool(ok)
         return self._aligned[key]

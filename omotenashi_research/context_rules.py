@@ -100,8 +100,16 @@ def closing_offer_pattern(text: str, lang: str) -> bool:
     >>> closing_offer_pattern("他に何かございますか。", "ja")
     True
     """
-    pattern = _CLOSING_JA if lang == "ja" else _CLOSING_EN
-    return bool(pattern.search(text))
+    if lang == "ja":
+        return bool(_CLOSING_JA.search(text))
+    # Every English alternative contains "else", or "any", or both "that" and "all": an ASCII text
+    # without them cannot match (most texts; the regex is the slow part). Only ASCII text is screened,
+    # because case-insensitive matching also pairs some non-ASCII letters with ASCII ones (long s, "s").
+    if text.isascii():
+        low = text.lower()
+        if "else" not in low and "any" not in low and ("that" not in low or "all" not in low):
+            return False
+    return bool(_CLOSING_EN.search(text))
 
 
 def content_words(texts: Sequence[str], lang: str, *, slot_values: bool = True) -> list[set[str]]:
@@ -136,18 +144,31 @@ def content_words(texts: Sequence[str], lang: str, *, slot_values: bool = True) 
     return [{w for w, slot in a if not slot} for a in found]
 
 
-def _row_words(texts: np.ndarray, langs: np.ndarray, mask: np.ndarray, *, slot_values: bool) -> list:
-    """Content words per row (empty set where ``mask`` is False or the language has no rules)."""
-    from omotenashi_research.nlp import SUPPORTED_LANGS
+def _word_pairs(texts: np.ndarray, langs: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Content words of the rows of ``mask`` as flat arrays: one ``(row, word, slot value)`` per word.
 
-    words: list = [frozenset()] * len(texts)
+    Returns ``rows`` (int64), ``words`` (object: the lemmas) and ``slot`` (bool: the word is a slot
+    value). For a row ``i`` in a supported language, ``content_words([texts[i]], langs[i])[0]`` is the
+    set of ``words[rows == i]``, and with ``slot_values=False`` the set of ``words[(rows == i) & ~slot]``;
+    rows outside ``mask`` or in other languages have no entries. Flat arrays let the context features
+    compare words across turns with numpy instead of one Python set per row; the words come from the
+    marker engine's arrays when it recorded them (:func:`omotenashi_research.tokens._content_pairs`).
+    """
+    from omotenashi_research.nlp import SUPPORTED_LANGS
+    from omotenashi_research.tokens import _content_pairs
+
+    rows_parts, words_parts, slot_parts = [], [], []
     for lang in SUPPORTED_LANGS:
         pos = np.flatnonzero(mask & (langs == lang))
-        if len(pos):
-            for i, w in zip(pos.tolist(), content_words(list(texts[pos]), lang, slot_values=slot_values),
-                            strict=True):
-                words[i] = w
-    return words
+        if not len(pos):
+            continue
+        at, words, slot = _content_pairs(list(texts[pos]), lang)
+        rows_parts.append(pos[at])
+        words_parts.append(words)
+        slot_parts.append(slot)
+    if not rows_parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object), np.zeros(0, dtype=bool)
+    return np.concatenate(rows_parts), np.concatenate(words_parts), np.concatenate(slot_parts)
 
 
 def _per_row(fn, texts: np.ndarray, langs: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -158,9 +179,10 @@ def _per_row(fn, texts: np.ndarray, langs: np.ndarray, mask: np.ndarray) -> np.n
     from omotenashi_research.nlp import SUPPORTED_LANGS
 
     out = np.zeros(len(texts), dtype=bool)
-    is_str = np.fromiter((isinstance(t, str) for t in texts), dtype=bool, count=len(texts))
     for lang in SUPPORTED_LANGS:
-        rows = np.flatnonzero(mask & (langs == lang) & is_str)
+        rows = np.flatnonzero(mask & (langs == lang))
+        # Non-strings are skipped (False); checked on the masked rows only.
+        rows = rows[np.fromiter((isinstance(t, str) for t in texts[rows]), dtype=bool, count=len(rows))]
         if not len(rows):
             continue
         codes, distinct = pd.factorize(texts[rows])

@@ -18,7 +18,8 @@ Pipeline (each step a tidy :class:`pandas.DataFrame`):
 4. :func:`fit_family` -- one proportional-odds model (0-5 items) or linear mixed model (total score)
    per (outcome, measure), effect per SD of the share, CIs, family-adjusted p-values;
 5. :func:`subset_stability` -- the same family refitted on several subsets (spread of the estimates);
-6. :func:`findings_rows` -- the family as rows of the project's findings table.
+6. :func:`findings_rows` -- the family as rows of the project's findings table (verdicts withheld for
+   measures :func:`weak_measures` finds too weak on the gold test split).
 
 Steps 1-3 (which dialogues, per-message flags, one row per dialogue) and :data:`MEASURES`,
 :data:`OUTCOMES` and :data:`SEED` are in :mod:`omotenashi_research.counselling_dialogues`; steps 4-6 (the
@@ -46,6 +47,7 @@ from omotenashi_research.counselling_models import (
     fit_family,
     model_frame,
     subset_stability,
+    weak_measures,
 )
 
 __all__ = [
@@ -59,4 +61,5 @@ __all__ = [
     "model_frame",
     "sample_dialogues",
     "subset_stability",
+    "weak_measures",
 ]

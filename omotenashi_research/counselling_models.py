@@ -21,7 +21,7 @@ import pandas as pd
 from omotenashi_research.counselling_dialogues import MEASURES, OUTCOMES, _require
 from omotenashi_research.stats.multitest import p_adjust
 
-__all__ = ["findings_rows", "fit_family", "model_frame", "subset_stability"]
+__all__ = ["findings_rows", "fit_family", "model_frame", "subset_stability", "weak_measures"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -263,12 +263,16 @@ def findings_rows(
     quality: Mapping[str, str] | None = None,
     caveats: str = "",
     alpha: float = 0.05,
+    weak: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The family as findings rows (the columns of ``omotenashi_research.findings.FINDING_COLUMNS``).
 
     Verdict per row: ``"supported"`` when the family-adjusted p is below ``alpha`` and the effect is
     positive (odds ratio > 1, points > 0), ``"not supported"`` when it is significant the other way,
-    ``"inconclusive"`` otherwise.
+    ``"inconclusive"`` otherwise. A measure listed in ``weak`` gets ``"inconclusive"`` whatever the
+    statistics say, with the verdict they would have given in the caveats (as
+    :func:`omotenashi_research.crosslang.evaluate_hypotheses` does): an association of a measure that
+    misses most of what it should count says little about the construct.
 
     Parameters
     ----------
@@ -282,6 +286,9 @@ def findings_rows(
         Measure -> measurement-quality text (validated precision/recall); default empty.
     caveats : str
     alpha : float
+    weak : mapping, optional
+        Measure -> why it is too weak to decide (e.g. ``"personalization (ja) P 0.76 R 0.25"``); see
+        :func:`weak_measures`.
 
     Returns
     -------
@@ -306,6 +313,14 @@ def findings_rows(
     sig = family["p_adj"].to_numpy() < alpha
     up = family["estimate"].to_numpy() > null
     verdict = np.where(sig & up, "supported", np.where(sig, "not supported", "inconclusive"))
+    weak = weak or {}
+    notes = [caveats] * len(family)
+    for i, m in enumerate(family["measure"]):
+        if m in weak:
+            withheld = (f"verdict withheld ({verdict[i]} on the statistics alone): measure too weak to "
+                        f"decide: {weak[m]}")
+            notes[i] = f"{caveats}; {withheld}" if caveats else withheld
+            verdict[i] = "inconclusive"
     hyp = [f"Dialogues whose counsellor messages carry more {m} get a higher client rating: {lab}"
            for m, lab in zip(family["measure"], family["outcome_label"], strict=True)]
     return pd.DataFrame({
@@ -322,6 +337,40 @@ def findings_rows(
         "adjustment": family["adjustment"],
         "verdict": verdict,
         "measure_quality": [quality.get(m, "") for m in family["measure"]],
-        "caveats": caveats,
+        "caveats": notes,
         "n": family["n"].astype(int),
     })
+
+
+def weak_measures(
+    measures: Mapping[str, Sequence[str]], lang: str, *, min_quality: float = 0.5, path: str | None = None
+) -> dict[str, str]:
+    """Measures with a validated precision or recall below ``min_quality`` on the gold test split.
+
+    Parameters
+    ----------
+    measures : mapping
+        Measure -> its construct columns (:data:`~omotenashi_research.counselling_dialogues.MEASURES`);
+        a measure is weak when any of its columns is.
+    lang : str
+    min_quality : float
+        The threshold notebook 02 uses for its verdicts too (0.5).
+    path : str, optional
+        Gold test table (default ``docs/validation_gold_test.csv``).
+
+    Returns
+    -------
+    dict
+        Measure -> reason, for :func:`findings_rows` ``weak``.
+    """
+    from omotenashi_research.findings_quality import measure_quality
+
+    out = {}
+    for m, cols in measures.items():
+        q = measure_quality(list(cols), lang=lang, path=path)
+        bad = [f"{c.removeprefix('c_')} ({lang}) P {p:.2f} R {r:.2f}"
+               for c, p, r in zip(q["column"], q["precision"], q["recall"], strict=True)
+               if not (np.isfinite(p) and np.isfinite(r)) or p < min_quality or r < min_quality]
+        if bad:
+            out[m] = ", ".join(bad)
+    return out

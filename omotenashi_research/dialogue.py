@@ -70,14 +70,19 @@ def _features_for(
         if features_df.duplicated(_KEYS).any():
             dup = features_df.loc[features_df.duplicated(_KEYS, keep=False), _KEYS].head(5).to_dict("records")
             raise ValueError(f"features_df: duplicate (corpus, dialogue_id, turn) rows: {dup}")
-        merged = utterances_df[_KEYS].merge(
-            features_df[[*_KEYS, *cols]], on=_KEYS, how="left", indicator=True
-        )
-        missing = merged["_merge"] != "both"
-        if missing.any():
-            rows = merged.loc[missing, _KEYS].head(5).to_dict("records")
-            raise ValueError(f"features_df has no row for {int(missing.sum())} utterance(s), e.g. {rows}")
-        out = merged[cols]
+        if _same_keys(utterances_df, features_df):
+            # Row i of each has the same (unique) key: the left join would give features_df's rows
+            # as they are (e.g. computed just above from these utterances).
+            out = features_df[cols].reset_index(drop=True)
+        else:
+            merged = utterances_df[_KEYS].merge(
+                features_df[[*_KEYS, *cols]], on=_KEYS, how="left", indicator=True
+            )
+            missing = merged["_merge"] != "both"
+            if missing.any():
+                rows = merged.loc[missing, _KEYS].head(5).to_dict("records")
+                raise ValueError(f"features_df has no row for {int(missing.sum())} utterance(s), e.g. {rows}")
+            out = merged[cols]
     else:
         if len(features_df) != len(utterances_df):
             raise ValueError(
@@ -87,7 +92,10 @@ def _features_for(
         out = features_df[cols].reset_index(drop=True)
     out = out.set_axis(utterances_df.index)
     supported = utterances_df["lang"].isin(SUPPORTED_LANGS)
-    for c in cols:
+    fast = _as_float_counts(out, supported.to_numpy(dtype=bool))
+    if fast is not None:
+        return fast
+    for c in cols:  # some column is not numeric, or holds a bad value: one by one, naming the first
         num = pd.to_numeric(out[c], errors="coerce").astype("float64")
         bad = (num.isna() & supported) | (num < 0)
         if bad.any():
@@ -95,6 +103,61 @@ def _features_for(
             raise ValueError(f"features_df: row {i}: column {c!r} must be a count >= 0, got {out.at[i, c]!r}")
         out[c] = num
     return out
+
+
+def _same_keys(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """Whether ``a`` and ``b`` have equal non-missing (corpus, dialogue_id, turn) in every row."""
+    if len(a) != len(b):
+        return False
+    for k in _KEYS:
+        ta, tb = a[k].dtype, b[k].dtype
+        # Both pandas string columns, or both numpy integer columns (what merge matches by ==).
+        strings = isinstance(ta, pd.StringDtype) and isinstance(tb, pd.StringDtype)
+        if not (strings or (ta == tb and ta.kind in "iu")):
+            return False
+        if a[k].isna().any() or b[k].isna().any():
+            return False  # merge matches missing keys with each other: let it
+        if not bool((a[k].to_numpy() == b[k].to_numpy()).all()):
+            return False
+    return True
+
+
+def _as_float_counts(out: pd.DataFrame, supported: np.ndarray) -> pd.DataFrame | None:
+    """The per-column check and float conversion of :func:`_features_for` for a table of numeric
+    columns (numpy or pandas nullable integers or floats) without a bad value, all at once; None
+    (check column by column, for the error message) otherwise.
+
+    ``pd.to_numeric(..., errors="coerce").astype("float64")`` of such a column is its values as
+    float64 with NA as NaN; a value is bad when it is NaN on a row of a supported language, or < 0.
+    """
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    if not all(is_numeric_dtype(t) and not is_bool_dtype(t) for t in out.dtypes):
+        return None
+    values = {c: out[c].to_numpy(dtype="float64", na_value=np.nan) for c in out.columns}
+    for v in values.values():
+        if (np.isnan(v) & supported).any() or (v < 0).any():
+            return None
+    return pd.DataFrame(values, index=out.index, columns=out.columns)
+
+
+def _languages_and_turns(utt: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per dialogue (sorted keys): ``lang`` ("+"-joined sorted languages) and ``n_turns``.
+
+    What ``groupby(keys).agg(lang=("lang", lambda s: "+".join(sorted(set(s)))), n_turns=("turn",
+    "size"))`` gives, without a Python call per dialogue when each dialogue has one language in a
+    pandas string column (the usual case): the joined set is then that language, in the column's own
+    dtype, which is also the dtype that aggregation returns for such a column.
+    """
+    n_turns = utt.groupby(keys, sort=True).size().rename("n_turns")
+    pairs = utt[[*keys, "lang"]].drop_duplicates()
+    if (isinstance(pairs["lang"].dtype, pd.StringDtype) and pairs["lang"].notna().all()
+            and not pairs.duplicated(keys).any()):
+        lang = pairs.set_index(keys)["lang"].reindex(n_turns.index)
+        return pd.DataFrame({"lang": lang, "n_turns": n_turns})
+    # Several languages in a dialogue (or another dtype): the aggregation, over the distinct pairs.
+    lang = pairs.groupby(keys, sort=True).agg(lang=("lang", lambda s: "+".join(sorted(set(s)))))
+    return lang.join(n_turns)
 
 
 def dialogue_features(
@@ -149,8 +212,9 @@ def dialogue_features(
     [['d1', 1, 1.0, 12.5], ['d2', 1, 0.0, 0.0]]
     """
     from omotenashi_research.context import _anticipation, _personalization, _prepare, analysis_texts
+    from omotenashi_research.lexical_diversity import _diversity_many
     from omotenashi_research.nlp import SUPPORTED_LANGS
-    from omotenashi_research.scripted import lexical_diversity, scriptedness
+    from omotenashi_research.scripted import scriptedness
     from omotenashi_research.sentiment import METHODS, sentiment_trajectory
     from omotenashi_research.sentiment import sentiment as score_texts
     from omotenashi_research.tokens import analyses
@@ -170,9 +234,7 @@ def dialogue_features(
     is_agent = utt["role"] == "agent"
     keys = ["corpus", "dialogue_id"]
 
-    base = utt.groupby(keys, sort=True).agg(
-        lang=("lang", lambda s: "+".join(sorted(set(s)))), n_turns=("turn", "size")
-    )
+    base = _languages_and_turns(utt, keys)
     agent = utt[is_agent]
     sums = agent.groupby(keys, sort=True)[["n_tokens"]].sum()
     out = base.join(agent.groupby(keys, sort=True).size().rename("n_agent_turns"))
@@ -219,25 +281,35 @@ def dialogue_features(
         pos = agent_pos[langs[agent_pos] == lg]
         if len(pos):
             lowered[pos] = analyses(list(texts[pos]), lg, "lower")
-    mattr, mtld = {}, {}
     agent_keys = list(zip(utt["corpus"].to_numpy()[agent_pos], utt["dialogue_id"].to_numpy()[agent_pos],
                           strict=True))
     by_dialogue: dict = {}
     for key, lg, toks in zip(agent_keys, langs[agent_pos], lowered[agent_pos], strict=True):
         by_dialogue.setdefault(key, []).append((str(lg), toks))
+    keys_tokens: dict = {}
     for key, parts in by_dialogue.items():
         tokens: list[str] = []
         for _, toks in sorted(parts, key=lambda p: p[0]):  # stable: by language, then turn
             tokens.extend(toks)
-        mattr[key] = lexical_diversity(tokens, "mattr", window=lexdiv_window)
-        mtld[key] = lexical_diversity(tokens, "mtld")
+        keys_tokens[key] = tokens
+    # All dialogues at once (the values of lexical_diversity per dialogue; NaN without agent tokens).
+    mattr = dict.fromkeys(keys_tokens, float("nan"))
+    mtld = dict(mattr)
+    filled = [k for k, toks in keys_tokens.items() if toks]
+    if filled:
+        if lexdiv_window < 1:  # lexical_diversity's check (it returns NaN for no tokens before it)
+            raise ValueError(f"window must be >= 1, got {lexdiv_window}")
+        m_values, d_values = _diversity_many([keys_tokens[k] for k in filled], window=lexdiv_window)
+        mattr.update(zip(filled, m_values, strict=True))
+        mtld.update(zip(filled, d_values, strict=True))
     out["agent_mattr"] = pd.Series(mattr, dtype=float)
     out["agent_mtld"] = pd.Series(mtld, dtype=float)
 
     sent_cols = ["cust_sent_first", "cust_sent_last", "cust_sent_delta", "cust_sent_min", "cust_sent_slope"]
     if sentiment:
+        traj_cols = [*keys, "turn", "role"]  # what sentiment_trajectory reads besides the scores
         if "sentiment" in utt.columns:  # precomputed scores win, as in sentiment_trajectory
-            scored = utt
+            scored = utt[[*traj_cols, "sentiment"]]
         else:
             # Rows without a sentiment method are read from their English side when the table
             # has one (analysis_texts), else left unscored (NaN).
@@ -245,7 +317,7 @@ def dialogue_features(
             cust = (utt["role"] == "customer").to_numpy() & np.isin(langs, list(METHODS))
             if cust.any():
                 scores[cust] = score_texts(list(texts[cust]), list(langs[cust]))["sentiment"].to_numpy()
-            scored = utt.assign(sentiment=scores)
+            scored = utt[traj_cols].assign(sentiment=scores)
         traj = sentiment_trajectory(scored, role="customer").set_index(keys)
         for c in sent_cols:
             out[c] = traj[c.removeprefix("cust_sent_")]

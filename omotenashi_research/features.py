@@ -157,6 +157,16 @@ def extract_features(
                     progress=progress, context=context, source=source)
 
 
+_STR = pd.StringDtype(na_value=np.nan)  # pandas' default string dtype ("str")
+
+
+def _key_values(s: pd.Series):
+    """``s.to_numpy()``, which the DataFrame constructor infers back to the same column; a column of
+    the default string dtype is taken as it is (the same column, without a round trip through Python
+    objects)."""
+    return s.array if s.dtype == _STR else s.to_numpy()
+
+
 def _extract(
     utterances: pd.DataFrame,
     *,
@@ -177,7 +187,7 @@ def _extract(
     if not validated:
         validate_utterances(utterances, source=source)
     n = len(utterances)
-    out = pd.DataFrame({c: utterances[c].to_numpy() for c in KEY_COLUMNS})
+    out = pd.DataFrame({c: _key_values(utterances[c]) for c in KEY_COLUMNS})
     out["turn"] = out["turn"].astype("int64")
     cols = ["n_tokens", *(feature_columns() if markers else [])]
     col_of = {c: j for j, c in enumerate(cols)}
@@ -188,7 +198,8 @@ def _extract(
     langs = utterances["lang"].to_numpy(dtype=object)
     texts = utterances["text"].to_numpy(dtype=object)
     where = f" in {source}" if source else ""
-    unsupported = ~np.isin(langs, SUPPORTED_LANGS)
+    is_lang = {lang: langs == lang for lang in SUPPORTED_LANGS}  # (elementwise ==: cheaper than np.isin)
+    unsupported = ~np.logical_or.reduce(list(is_lang.values()))
     if unsupported.any():
         names = sorted({str(v) for v in langs[unsupported]})
         warnings.warn(
@@ -209,7 +220,7 @@ def _extract(
         )
     need = list(record) + (["content"] if context else [])
     for lang in SUPPORTED_LANGS:
-        pos = np.flatnonzero(langs == lang)
+        pos = np.flatnonzero(is_lang[lang])
         if not len(pos):
             continue
         hook = recorder(lang, need) if need else None
@@ -222,15 +233,23 @@ def _extract(
         )
         if len(distinct) < len(pos):
             ntok, counts = ntok[codes], counts[codes]
-        missing[pos, :] = False  # markers of the other language: 0 (module docstring)
+        if len(pos) == n:  # markers of the other language: 0 (module docstring)
+            missing[:] = False
+        else:
+            missing[pos, :] = False
         values[pos, 0] = ntok
         if markers:
             names = get_matcher(lang).markers
             src = [k for k, m in enumerate(names) if f"m_{m}" in col_of]
             dst = [col_of[f"m_{names[k]}"] for k in src]
-            values[np.ix_(pos, dst)] = counts[:, src]
+            if len(pos) == n:  # (one language: plain column slices, cheaper than np.ix_)
+                values[:, dst] = counts[:, src]
+            else:
+                values[np.ix_(pos, dst)] = counts[:, src]
+    # Each column is a contiguous slice of ``values``/``missing`` (column-major), used as it is:
+    # a copy per column (and pandas' own copy of a dict of arrays) costs more than the counting.
     feats = pd.DataFrame(
-        {c: pd.arrays.IntegerArray(values[:, j].copy(), missing[:, j].copy()) for j, c in enumerate(cols)}
+        {c: pd.arrays.IntegerArray(values[:, j], missing[:, j]) for j, c in enumerate(cols)}, copy=False
     )
     out = pd.concat([out, feats], axis=1).set_axis(utterances.index)
     if context:
@@ -431,16 +450,8 @@ def rates(
             )
         out = out.join(langs, on=keys)
     agent = features[features["role"] == "agent"]
-    num = agent[[*keys, "n_tokens", *mcols]].copy()
-    for c in ["n_tokens", *mcols]:
-        num[c] = pd.to_numeric(num[c]).astype("Float64")
-    g = num.groupby(keys, sort=False)
-    # min_count=1: an all-NA group (unsupported language) stays NA instead of summing to 0.
-    sums = g[["n_tokens", *mcols]].sum(min_count=1)
-    n_turns = g.size()
     idx = pd.MultiIndex.from_frame(out[keys])
-    sums = sums.reindex(idx)
-    n_turns = n_turns.reindex(idx).fillna(0).astype("int64")
+    sums, n_turns = _agent_sums(agent, keys, ["n_tokens", *mcols], idx)
     out["n_turns"] = n_turns.to_numpy()
     out["n_tokens"] = sums["n_tokens"].fillna(0).astype("float64").to_numpy()
     cols = {}
@@ -451,3 +462,53 @@ def rates(
             cols[f"{c}_{suffix[p]}"] = (sums[c].astype("float64") / den).to_numpy()
     # One concat, not a column insert per marker (~100 markers would fragment the frame).
     return pd.concat([out, pd.DataFrame(cols, index=out.index)], axis=1)
+
+
+def _agent_sums(
+    agent: pd.DataFrame, keys: list[str], cols: list[str], idx: pd.MultiIndex
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Per dialogue (rows of ``idx``): the sums of ``cols`` over ``agent`` rows (Float64; NA when a
+    dialogue has no non-NA value, min_count=1) and the number of agent rows (int64)."""
+    # (a missing key is a group of its own here but dropped by groupby: the general path decides)
+    ints = all(pd.api.types.is_integer_dtype(agent[c].dtype) for c in cols)
+    if ints and not agent[keys].isna().any().any():
+        return _agent_sums_int(agent, keys, cols, idx)
+    return _agent_sums_pandas(agent, keys, cols, idx)
+
+
+def _agent_sums_pandas(
+    agent: pd.DataFrame, keys: list[str], cols: list[str], idx: pd.MultiIndex
+) -> tuple[pd.DataFrame, pd.Series]:
+    num = agent[[*keys, *cols]].copy()
+    for c in cols:
+        num[c] = pd.to_numeric(num[c]).astype("Float64")
+    g = num.groupby(keys, sort=False)
+    # min_count=1: an all-NA group (unsupported language) stays NA instead of summing to 0.
+    sums = g[cols].sum(min_count=1)
+    n_turns = g.size()
+    sums = sums.reindex(idx)
+    n_turns = n_turns.reindex(idx).fillna(0).astype("int64")
+    return sums, n_turns
+
+
+def _agent_sums_int(
+    agent: pd.DataFrame, keys: list[str], cols: list[str], idx: pd.MultiIndex
+) -> tuple[pd.DataFrame, pd.Series]:
+    """:func:`_agent_sums_pandas` for integer columns (what extract_features gives) with one
+    bincount per column instead of a Float64 conversion and a groupby per column: integer sums are
+    exact in float64, so the order of summation cannot change them."""
+    n = len(idx)
+    pos = idx.get_indexer(pd.MultiIndex.from_frame(agent[keys])) if len(agent) else np.zeros(0, np.int64)
+    data = {}
+    for c in cols:
+        arr = agent[c].array
+        if isinstance(arr, pd.arrays.IntegerArray):
+            vals, na = arr.to_numpy(dtype="float64", na_value=0.0), arr.isna()
+        else:
+            vals, na = agent[c].to_numpy(dtype="float64"), np.zeros(len(agent), dtype=bool)
+        total = np.bincount(pos, weights=np.where(na, 0.0, vals), minlength=n).astype("float64")
+        seen = np.bincount(pos, weights=(~na).astype("float64"), minlength=n)
+        data[c] = pd.arrays.FloatingArray(total, seen == 0)
+    sums = pd.DataFrame(data, index=idx)
+    n_turns = pd.Series(np.bincount(pos, minlength=n).astype("int64"), index=idx)
+    return sums, n_turns

@@ -27,8 +27,6 @@ _KEYS = ["corpus", "dialogue_id", "turn"]
 #: the annotation round no rule or model had been revised on when it was drawn and labelled (round 4):
 #: the rule-or-model choice is made on its train items, and its test items are reported apart
 SELECTION_STRATA: tuple[str, ...] = ("random_r4", "enriched_r4")
-#: earlier name, kept for code that imported it: the round the choice was made on until round 4
-SELECTION_STRATUM = "enriched_r3"
 
 
 def gold_frames(

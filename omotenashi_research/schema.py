@@ -59,18 +59,23 @@ __all__ = [
 ]
 
 
-def _by_value(s: pd.Series, fn) -> pd.Series:
+def _by_value(s: pd.Series, fn, on_str=None) -> pd.Series:
     """``s.map(fn)`` as a bool Series, with ``fn`` called once per distinct non-NA value.
 
     Only for checks of string values: a string never equals a non-string, so values that hash alike
     also get the same answer (unlike 1 / 1.0 / True for an integer check). NA elements still go
-    through ``s.map`` one by one, so their answer is exactly the element-wise one.
+    through ``s.map`` one by one, so their answer is exactly the element-wise one. ``on_str``, when
+    given, answers ``fn`` for an object array of exact ``str`` values at once (the usual case: a
+    string column), with C-level string methods instead of a Python call per value.
     """
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     if not len(codes):
         return pd.Series(np.zeros(0, dtype=bool), index=s.index)
     values = np.asarray(uniques, dtype=object)  # iterating an Arrow-backed array is slow
-    answers = np.fromiter((bool(fn(v)) for v in values), dtype=bool, count=len(values))
+    if on_str is not None and len(values) and set(map(type, values)) == {str}:
+        answers = on_str(values)
+    else:
+        answers = np.fromiter((bool(fn(v)) for v in values), dtype=bool, count=len(values))
     out = answers[np.maximum(codes, 0)] if len(uniques) else np.zeros(len(codes), dtype=bool)
     na = codes < 0
     if na.any():
@@ -86,12 +91,16 @@ def _str_or_na_value(v) -> bool:
     return isinstance(v, str) or v is None or (isinstance(v, float) and np.isnan(v))
 
 
+def _all_true(values: np.ndarray) -> np.ndarray:
+    return np.ones(len(values), dtype=bool)
+
+
 def _is_str(s: pd.Series) -> pd.Series:
-    return _by_value(s, _str_value)
+    return _by_value(s, _str_value, _all_true)
 
 
 def _is_str_or_na(s: pd.Series) -> pd.Series:
-    return _by_value(s, _str_or_na_value)
+    return _by_value(s, _str_or_na_value, _all_true)
 
 
 _INT64 = np.iinfo(np.int64)
@@ -125,12 +134,26 @@ def _non_empty_value(v) -> bool:
     return visible.translate(_INVISIBLE).strip() != ""
 
 
+def _non_empty_strs(values: np.ndarray) -> np.ndarray:
+    """:func:`_non_empty_value` of each ``str``: an ASCII text is non-empty when it has a non-space
+    character (every zero-width character is non-ASCII); other texts are judged one by one."""
+    out = np.fromiter(map(bool, map(str.strip, values)), dtype=bool, count=len(values))
+    ascii_ = np.fromiter(map(str.isascii, values), dtype=bool, count=len(values))
+    for i in np.flatnonzero(out & ~ascii_).tolist():
+        out[i] = _non_empty_value(values[i])
+    return out
+
+
 def _non_empty_text(s: pd.Series) -> pd.Series:
-    return _by_value(s, _non_empty_value)
+    return _by_value(s, _non_empty_value, _non_empty_strs)
 
 
 def _lang_value(v) -> bool:
     return isinstance(v, str) and _LANG_RE.fullmatch(v) is not None
+
+
+def _lang_strs(values: np.ndarray) -> np.ndarray:
+    return np.fromiter(map(bool, map(_LANG_RE.fullmatch, values)), dtype=bool, count=len(values))
 
 
 def _rating_or_na(s: pd.Series) -> pd.Series:
@@ -141,7 +164,7 @@ def _rating_or_na(s: pd.Series) -> pd.Series:
 _STR = pa.Check(_is_str, error="must be a string")
 # Element-wise, so that it gives a bool Series for every dtype, an empty column included.
 _LANG = pa.Check(
-    lambda s: _by_value(s, _lang_value),
+    lambda s: _by_value(s, _lang_value, _lang_strs),
     error="must be an ISO 639 language code such as 'ja' or 'en'",
 )
 

@@ -73,11 +73,16 @@ def scriptedness(
         sel = sentence_table(utterances_df, role=role)
         out = sel[["corpus", "dialogue_id", "turn", "sentence"]].copy()
     elif unit == "utterance":
-        sel = utterances_df if role is None else utterances_df[utterances_df["role"] == role]
+        # Only the columns read here are filtered (a features table can have a hundred more).
+        sel = utterances_df[["corpus", "dialogue_id", "turn", "text", "lang"]]
+        if role is not None:
+            sel = sel[utterances_df["role"] == role]
         out = sel[["corpus", "dialogue_id", "turn"]].copy()
     else:
         raise ValueError(f"unit must be 'utterance' or 'sentence', not {unit!r}")
-    out["template"] = [template_key(t, lg) for t, lg in zip(sel["text"], sel["lang"], strict=True)]
+    # Lists first: iterating a (pyarrow-backed) string column element by element is slow.
+    texts, langs = sel["text"].tolist(), sel["lang"].tolist()
+    out["template"] = [template_key(t, lg) for t, lg in zip(texts, langs, strict=True)]
     n_dial = out.groupby(["corpus", "template"])["dialogue_id"].transform("nunique")
     out["template_n_dialogues"] = n_dial.astype("int64")
     out["template_recurs"] = out["template_n_dialogues"] >= min_dialogues

@@ -27,7 +27,12 @@ def _check_utterances(df: pd.DataFrame, needed: Sequence[str], what: str) -> Non
     missing = [c for c in needed if c not in df.columns]
     if missing:
         raise ValueError(f"{what}: missing required column(s) {missing}; see omotenashi_research.schema")
-    bad = df.index[~df["text"].map(lambda v: isinstance(v, str))] if "text" in needed else []
+    if "text" not in needed:
+        bad = []
+    elif isinstance(df["text"].dtype, pd.StringDtype):
+        bad = df.index[df["text"].isna().to_numpy()]  # a string column holds strings or NA
+    else:
+        bad = df.index[~df["text"].map(lambda v: isinstance(v, str))]
     if len(bad):
         raise ValueError(f"{what}: row(s) {list(bad[:5])}: column 'text' must be a string")
 

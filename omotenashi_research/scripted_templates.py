@@ -85,27 +85,94 @@ _ANY_OF: dict[int, tuple[str, ...]] = {
 }
 
 
-def _gate_rule(k: int):
-    """Whether rule ``k`` can match ``s`` (``digit``: ``s`` has a digit); None: always try."""
-    literals = _ANY_OF.get(k)
-    if literals is not None:
-        if len(literals) == 1:
-            (lit,) = literals
-            return lambda s, digit: lit in s
-        return lambda s, digit: any(lit in s for lit in literals)
-    if k == 5:
-        return lambda s, digit: "月" in s and "日" in s
-    if k == 18:
-        return lambda s, digit: digit or (not s.isascii() and _KANJI_NUM_CHAR.search(s) is not None)
-    return None
+def _has_month(s: str, digit: bool) -> bool:
+    return ("jan" in s or "feb" in s or "mar" in s or "apr" in s or "may" in s or "jun" in s or "jul" in s
+            or "aug" in s or "sep" in s or "oct" in s or "nov" in s or "dec" in s)
 
 
+# Per rule, whether it can match ``s`` (``digit``: ``s`` has a digit); rules without one are always tried.
+# The literal tests spell out _ANY_OF as chains of ``in`` (a generator over the literals costs twice as
+# much, and this runs for every text); tests/test_speed_equivalence_scripted.py checks they agree.
+_GATES = {
+    0: lambda s, digit: "/" in s or "-" in s,
+    1: _has_month,
+    2: _has_month,
+    3: lambda s, digit: "day" in s,
+    4: lambda s, digit: "年" in s,
+    5: lambda s, digit: "月" in s and "日" in s,
+    6: lambda s, digit: "曜" in s,
+    7: lambda s, digit: ":" in s,
+    8: lambda s, digit: "am" in s or "pm" in s or "a.m" in s or "p.m" in s,
+    9: lambda s, digit: "時" in s,
+    10: lambda s, digit: "$" in s or "£" in s or "€" in s or "¥" in s or "￥" in s,
+    11: lambda s, digit: ("dollar" in s or "pound" in s or "yen" in s or "usd" in s or "gbp" in s
+                          or "eur" in s),
+    12: lambda s, digit: "円" in s,
+    13: lambda s, digit: "mr" in s or "ms" in s or "dr" in s or "miss" in s,
+    14: lambda s, digit: "this is" in s or "name is" in s,
+    17: lambda s, digit: _number_word_gate(s),
+    18: lambda s, digit: digit or (not s.isascii() and _KANJI_NUM_CHAR.search(s) is not None),
+}
+# Rules of which every match holds one of these words as a whole run of letters a-z (the word is
+# matched between \b's, or next to whitespace, a dot, a digit or a placeholder's bracket: characters
+# outside a-z). A text whose runs of a-z letters include none cannot match: _az_runs finds those
+# runs with a bytes translation and a split, cheaper than the regex (the number words are tried on
+# every text). Stale after a substitution (one can cut a run short, as "7:30pm" in "7:30pmone"):
+# computed on the text as the rule is tried.
+_WORD_GATES: dict[int, frozenset[bytes]] = {
+    k: frozenset(w.encode() for w in words)
+    for k, words in {
+        1: _MONTHS.split("|"),
+        2: _MONTHS.split("|"),
+        3: _WEEKDAYS.split("|"),
+        11: ["dollar", "dollars", "pound", "pounds", "euro", "euros", "yen", "usd", "gbp", "eur"],
+        13: ["mr", "mrs", "ms", "miss", "dr"],
+        17: _NUM_WORDS.split("|"),
+    }.items()
+}
+_NOT_AZ_BYTES = bytes(c if 97 <= c <= 122 else 32 for c in range(256))
+
+
+def _az_runs(s: str) -> list[bytes]:
+    """The maximal runs of letters a-z in ASCII text ``s`` (other characters separate them)."""
+    return s.encode("ascii").translate(_NOT_AZ_BYTES).split()
+
+
+def _number_word_gate(s: str) -> bool:
+    return not s.isascii() or not _WORD_GATES[17].isdisjoint(_az_runs(s))
+
+
+# Rules whose every match holds a CJK character (年, 月 and 日, 曜, 時, 円): never tried on an ASCII text.
+_CJK_ONLY = {4, 5, 6, 9, 12}
+# The number-word rule runs on every text: the same pattern behind a lookahead on the words' first
+# letters, which lets the regex engine skip the other positions quickly (about twice as fast).
+_NUM_WORD_INITIALS = "".join(sorted({w[0] for w in _NUM_WORDS.split("|")}))
+_FAST_PATTERNS = {17: re.compile(rf"(?=[{_NUM_WORD_INITIALS}])\b(?:{_NUM_WORDS})\b")}
+_PATTERNS = [_FAST_PATTERNS.get(k, p) for k, (p, _) in enumerate(_RULES)]
 # Per rule: its substitution, replacement, what digit it needs (0 none, 1 a digit or <num>, 2 a
-# digit) and its gate (precomputed: the loop runs at least twice per distinct text).
+# digit) and its gate (precomputed: the loop runs at least once per distinct text). ASCII texts
+# (nearly all English ones) skip the CJK-only rules without testing their gates.
 _STEPS = [
-    (p.sub, repl, 2 if k in _NEEDS_REAL_DIGIT else int(k in _NEEDS_DIGIT), _gate_rule(k))
-    for k, (p, repl) in enumerate(_RULES)
+    (p.sub, repl, 2 if k in _NEEDS_REAL_DIGIT else int(k in _NEEDS_DIGIT), _GATES.get(k))
+    for k, (p, (_, repl)) in enumerate(zip(_PATTERNS, _RULES, strict=True))
 ]
+_ASCII_STEPS = [step for k, step in enumerate(_STEPS) if k not in _CJK_ONLY]
+# An ASCII text with no digit and no <num> as a pass starts: only the rules that need neither can
+# match (no rule before the number words writes <num>, none writes a digit; the last rule needs one).
+_PLAIN_STEPS = [step for k, step in enumerate(_STEPS) if k not in _CJK_ONLY | _NEEDS_DIGIT | {18}]
+_NUMBER_WORD_GATE = _GATES[17]
+# The same rules as searches, for _is_fixed_point (the ASCII ones: it only decides ASCII texts).
+_ASCII_CHECKS = [
+    (p.search, needs_digit, gate, _WORD_GATES.get(k))
+    for k, (p, (_, _, needs_digit, gate)) in enumerate(zip(_PATTERNS, _STEPS, strict=True))
+    if k not in _CJK_ONLY
+]
+# Of those, the ones that can match a text without a digit (and then without <num>): the others need
+# a digit (or, for the last rule, a digit in an ASCII text).
+_ASCII_RULES = [k for k in range(len(_RULES)) if k not in _CJK_ONLY]
+_NUM_CHECKS = [check for k, check in zip(_ASCII_RULES, _ASCII_CHECKS, strict=True)
+               if k not in _NEEDS_REAL_DIGIT | {18}]
+_PLAIN_CHECKS = [check for check in _NUM_CHECKS if not check[1]]
 _LOOSE_OPEN = re.compile(r"<(?!(?:date|time|price|code|num|name)>)")
 _LOOSE_CLOSE = re.compile(r"(?<!<date)(?<!<time)(?<!<price)(?<!<code)(?<!<num)(?<!<name)>")
 _JA_SPACE = re.compile(r"(?<![a-z0-9>]) | (?![a-z0-9<])")
@@ -130,15 +197,60 @@ class _PunctTable(dict):
 _PUNCT_TABLE = _PunctTable()
 
 
+# The same for ASCII text as a bytes table: bytes.translate is several times faster than str.translate.
+_ASCII_PS_BYTES = bytes(ord(_ASCII_PS.get(i, chr(i))) for i in range(128)) + bytes(range(128, 256))
+
+
 def _strip_punct(text: str) -> str:
     # Drop punctuation and symbols (Unicode P* and S*), keeping the placeholder brackets.
     if text.isascii():
-        return text.translate(_ASCII_PS)
+        return text.encode("ascii").translate(_ASCII_PS_BYTES).decode("ascii")
     return text.translate(_PUNCT_TABLE)
 
 
 def _one_pass(text: str, lang: str) -> str:
+    return _pass(text, lang)[0]
+
+
+# The words of the rules that can match a text without digits or brackets (weekdays, titles, number
+# words; "this is"/"name is" is tested as a phrase).
+_PLAIN_WORDS = frozenset(w.decode() for k in (3, 13, 17) for w in _WORD_GATES[k])
+
+
+def _plain_pass(s: str) -> str | None:
+    """The pass's output for the commonest text, when it is also a fixed point; else None.
+
+    ``s``: NFKC, lower case, ASCII, without a digit or a bracket: only the rules of weekdays, titles,
+    "this is"/"name is" and number words can match (the others need a digit, a bracket or a CJK
+    character). If its words, the runs of letters once punctuation becomes space, are letters a-z
+    only, they are its a-z runs: with none of those rules' words among them (_WORD_GATES) and
+    neither phrase in it, no rule matches and the pass gives the words joined by single spaces. A
+    second pass would find the same words, so it returns the same text, unless that now holds
+    "this is"/"name is" (punctuation between the words gone): then None, and the general path runs.
+    """
+    if "this is" in s or "name is" in s:
+        return None
+    words = _strip_punct(s).split()
+    if not "".join(words).isalpha() or not _PLAIN_WORDS.isdisjoint(words):
+        return None  # control characters, no words at all, or a rule's word
+    out = " ".join(words)
+    return None if "this is" in out or "name is" in out else out
+
+
+def _pass(text: str, lang: str) -> tuple[str, set[bytes] | None, bool]:
+    """One pass of the slot rules; (when known) a superset of the a-z runs of its output; whether
+    the output is known to be a fixed point (a next pass would return it unchanged).
+
+    The runs: an ASCII text without a number word, as that rule is tried, keeps those runs to the
+    end of the pass, but for a "num" run that the last rule may add (it swaps digits, which are no
+    letters, for <num>; stripping punctuation and spaces neither joins nor adds runs). None when
+    not known; :func:`_is_fixed_point` then finds them itself.
+    """
     s = unicodedata.normalize("NFKC", text).lower()
+    if s.isascii() and "<" not in s and ">" not in s and _DIGIT.search(s) is None:
+        out = _plain_pass(s)
+        if out is not None:  # (Japanese removes no space between letters a-z: same output)
+            return out, None, True
     # Loose brackets would fake placeholders: remove those not part of one.
     if "<" in s:
         s = _LOOSE_OPEN.sub(" ", s)
@@ -146,10 +258,24 @@ def _one_pass(text: str, lang: str) -> str:
         s = _LOOSE_CLOSE.sub(" ", s)
     # Substitutions only remove digits (placeholders have none): once gone, they stay gone.
     digit = _DIGIT.search(s) is not None
-    for sub, repl, needs_digit, gate in _STEPS:
+    # An ASCII text stays ASCII (placeholders are): the CJK-only rules cannot match.
+    ascii_text = s.isascii()
+    if not ascii_text:
+        steps = _STEPS
+    elif digit or "<num>" in s:
+        steps = _ASCII_STEPS
+    else:
+        steps = _PLAIN_STEPS
+    runs = None
+    for sub, repl, needs_digit, gate in steps:
         if needs_digit and not digit and (needs_digit == 2 or "<num>" not in s):
             continue  # cannot match
-        if gate is not None and not gate(s, digit):
+        if gate is _NUMBER_WORD_GATE and ascii_text:
+            found = _az_runs(s)
+            if _WORD_GATES[17].isdisjoint(found):
+                runs = found
+                continue  # cannot match: no number word
+        elif gate is not None and not gate(s, digit):
             continue  # cannot match
         new = sub(repl, s)
         if digit and new != s:
@@ -160,7 +286,7 @@ def _one_pass(text: str, lang: str) -> str:
     if lang == "ja" and " " in s:
         # Japanese has no word spaces: drop them so spacing variants share a key.
         s = _JA_SPACE.sub("", s)
-    return s
+    return s, (None if runs is None else {*runs, b"num"}), False
 
 
 def template_key(text: str, lang: str) -> str:
@@ -198,12 +324,53 @@ def template_key(text: str, lang: str) -> str:
     return _template_key(text, lang)
 
 
+def _is_fixed_point(s: str, runs: set[bytes] | None = None) -> bool:
+    """True only when ``_one_pass(s, lang) == s``, for ``s`` an output of :func:`_one_pass` (any ``lang``).
+
+    A pass over its own output usually changes nothing, and proving that is cheaper than the pass.
+    Such an output is already NFKC, lower case, without punctuation (brackets aside) and with its
+    whitespace collapsed (and, for Japanese, spaces removed): for an ASCII text those steps of a pass
+    give it back unchanged (NFKC of ASCII is itself; stripping and collapsing are idempotent). So the
+    pass changes it only if a loose bracket or a rule matches; the rules are tried as
+    :func:`_one_pass` would try them (same conditions, ``search`` instead of ``sub``; the word gates
+    read one set of the text's a-z runs, valid throughout since nothing is substituted). False (run
+    the pass) for a non-ASCII text or one with a digit (NFKC or the digit rules might act). An ASCII
+    output has no digit anyway (the last rule replaces every digit).
+    """
+    if not s.isascii() or _DIGIT.search(s) is not None:
+        return False
+    if "<" in s or ">" in s:
+        # No loose bracket: every "<" and every ">" belongs to a placeholder (placeholders cannot
+        # overlap: each holds one "<"). Counting is cheaper than the two lookaround regexes.
+        n = sum(s.count(p) for p in PLACEHOLDERS)
+        if s.count("<") != n or s.count(">") != n:
+            return False
+    if runs is None:  # else: a superset of the text's a-z runs, from _pass
+        runs = set(_az_runs(s))
+    # Without a digit, the rules that need one cannot match, nor, without <num>, those needing either.
+    for search, _, gate, words in _NUM_CHECKS if "<num>" in s else _PLAIN_CHECKS:
+        if words is not None:
+            if words.isdisjoint(runs):
+                continue  # cannot match: none of its words
+        elif gate is not None and not gate(s, False):
+            continue  # cannot match
+        if search(s) is not None:
+            return False
+    return True
+
+
 @lru_cache(maxsize=200_000)  # scripted corpora repeat texts; bounded memory
 def _template_key(text: str, lang: str) -> str:
-    s = text
-    for _ in range(10):
-        new = _one_pass(s, lang)
+    s, runs = text, None
+    for i in range(10):
+        # From the second pass on, s is a pass's output: a cheap proof that the pass would return
+        # it unchanged ends the loop as the comparison would.
+        if i and _is_fixed_point(s, runs):
+            break
+        new, runs, fixed = _pass(s, lang)
         if new == s:
             break
         s = new
+        if fixed:
+            break  # the next pass would return s unchanged
     return s

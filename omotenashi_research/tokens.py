@@ -18,6 +18,9 @@ Kinds of analysis:
 
 Results are cached per ``(kind, lang, text)``; the cache is bounded (cleared past 500,000
 texts per kind) and :func:`clear_caches` empties it (benchmarks do, between repetitions).
+Content words recorded by the marker engine's English fast path are kept as flat arrays per batch
+(``_ContentArrays``): the context features read them as arrays (``_content_pairs``), and
+:func:`analyses` builds a text's tuple only when asked (same values either way).
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, LOWER, ORTH, TAG
+import pandas as pd
+from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA, LIKE_NUM, LOWER, ORTH, TAG
+from spacy.tokens import Doc
 
 from omotenashi_research.nlp import docs as nlp_docs
 from omotenashi_research.nlp import get_pipeline
@@ -60,6 +65,7 @@ def clear_caches() -> None:
     """Forget every cached analysis (memory, or honest benchmark repetitions)."""
     for c in _CACHE.values():
         c.clear()
+    _LAZY.clear()
     _EN_TYPES.clear()
 
 
@@ -173,14 +179,74 @@ def _en_type_info(orths: np.ndarray, nlp) -> list[tuple[tuple[str, bool] | None,
     if missing:
         stop = _en_stop_words()
         table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
-        strings, vocab = nlp.vocab.strings, nlp.vocab
-        for o in missing:
-            lex = vocab[strings[o]]
-            text = lex.orth_
-            lemma = table.get(text, text)
-            lower = None if (lex.is_space or lex.is_punct) else lex.lower_
-            _EN_TYPES[o] = (_en_word(lemma, lex.lower_, lex.like_num, stop), lower)
+        strings = nlp.vocab.strings
+        texts = [strings[o] for o in missing]
+        # The lexeme attributes of all new types in one array (one Doc of the types, as the marker
+        # engine's type table does) instead of a Lexeme object per type: the same lexemes' values.
+        attrs = Doc(nlp.vocab, words=texts, spaces=[False] * len(texts)).to_array(
+            [LOWER, LIKE_NUM, IS_SPACE, IS_PUNCT]).reshape(len(texts), 4).tolist()
+        for o, text, (low_h, like_num, space, punct) in zip(missing, texts, attrs, strict=True):
+            low = strings[low_h]
+            # The lookup table is keyed by the string's hash, which is the ORTH hash.
+            lemma = table.get(o, text)
+            _EN_TYPES[o] = (_en_word(lemma, low, bool(like_num), stop), None if (space or punct) else low)
     return [_EN_TYPES[o] for o in orths.tolist()]
+
+
+class _ContentArrays:
+    """Content words of a batch of texts (the English fast path) as flat arrays, one entry per word.
+
+    Text ``i`` has entries ``bounds[i]:bounds[i + 1]``: ``words`` (lemmas), ``slot`` (slot-value flags)
+    and ``pairs`` (the ``(lemma, slot)`` tuples of :func:`content_en`, each built once per batch).
+    The context features read the arrays directly (:func:`_content_pairs`); a text's tuple is built
+    only when :func:`analyses` asks for it (:meth:`value`).
+    """
+
+    __slots__ = ("bounds", "pairs", "slot", "words")
+
+    def __init__(self, bounds: np.ndarray, words: np.ndarray, slot: np.ndarray, pairs: np.ndarray) -> None:
+        self.bounds, self.words, self.slot, self.pairs = bounds, words, slot, pairs
+
+    def value(self, i: int) -> tuple[tuple[str, bool], ...]:
+        return tuple(self.pairs[self.bounds[i] : self.bounds[i + 1]].tolist())
+
+
+def _content_arrays(orth: np.ndarray, lens: np.ndarray, nlp) -> _ContentArrays:
+    """The content words of each text from its tokens' ORTH (``lens`` tokens per text).
+
+    Computed per distinct token text, then spread over the texts with numpy: per text, the content
+    words in order of first occurrence, each a slot value only when every occurrence is one (as
+    :func:`content_en`)."""
+    n_texts = len(lens)
+    # Hash-based: types in order of first appearance, no sort of every token.
+    inv, uniq = pd.factorize(orth)
+    info = _en_type_info(uniq, nlp)
+    found = [w for w, _ in info]
+    is_word = np.fromiter((w is not None for w in found), dtype=bool, count=len(found))
+    typed = [w for w in found if w is not None]
+    # Word ids per type (-1: not a content word); the same lemma from several types (Room, room,
+    # rooms) is one word.
+    word_id, names = pd.factorize(np.array([w for w, _ in typed] + [None], dtype=object)[:-1])
+    n_words = max(len(names), 1)
+    type_word = np.full(len(uniq), -1, dtype=np.int64)
+    type_word[is_word] = word_id
+    type_slot = np.zeros(len(uniq), dtype=bool)
+    type_slot[is_word] = np.fromiter((slot for _, slot in typed), dtype=bool, count=len(typed))
+    word, slot = type_word[inv], type_slot[inv]
+    keep = word >= 0
+    doc = np.repeat(np.arange(n_texts), lens)[keep]
+    # One entry per (text, word), in order of first occurrence: tokens run text by text, so that
+    # is each text's words in order of first occurrence (factorize keeps first-seen order).
+    pair_of, pairs_key = pd.factorize(doc * n_words + word[keep])
+    all_slot = np.bincount(pair_of, weights=~slot[keep], minlength=len(pairs_key)) == 0
+    pair_word = pairs_key % n_words
+    # Each (word, slot) tuple is built once and shared by every text with it.
+    table = np.fromiter(((w, b) for w in names.tolist() for b in (False, True)), dtype=object,
+                        count=2 * len(names))
+    bounds = np.zeros(n_texts + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pairs_key // n_words, minlength=n_texts), out=bounds[1:])
+    words = np.asarray(names, dtype=object)[pair_word] if len(names) else np.zeros(0, dtype=object)
+    return _ContentArrays(bounds, words, all_slot, table[2 * pair_word + all_slot])
 
 
 def _from_orth(kind: str, orth: np.ndarray, lens: np.ndarray, nlp) -> list:
@@ -189,46 +255,78 @@ def _from_orth(kind: str, orth: np.ndarray, lens: np.ndarray, nlp) -> list:
     Computed per distinct token text, then spread over the texts with numpy: per text, the
     content words in order of first occurrence, each a slot value only when every occurrence is
     one (as :func:`content_en`), or the lower-cased non-punctuation tokens in order."""
-    n_texts = len(lens)
-    uniq, inv = np.unique(orth, return_inverse=True)
-    inv = inv.reshape(-1)
-    info = _en_type_info(uniq, nlp)
-    doc = np.repeat(np.arange(n_texts), lens)
     if kind == "content":
-        ids: dict[str, int] = {}
-        type_word = np.full(len(uniq), -1, dtype=np.int64)
-        type_slot = np.zeros(len(uniq), dtype=bool)
-        for j, (w, _) in enumerate(info):
-            if w is not None:
-                type_word[j] = ids.setdefault(w[0], len(ids))
-                type_slot[j] = w[1]
-        word, slot = type_word[inv], type_slot[inv]
-        keep = word >= 0
-        key = doc[keep] * max(len(ids), 1) + word[keep]
-        pairs_key, first, pair_of = np.unique(key, return_index=True, return_inverse=True)
-        all_slot = np.bincount(pair_of.reshape(-1), weights=~slot[keep], minlength=len(pairs_key)) == 0
-        order = np.argsort(first, kind="stable")  # per text, first occurrence first
-        pairs_key = pairs_key[order]
-        names = list(ids)
-        items = list(zip([names[w] for w in (pairs_key % max(len(ids), 1)).tolist()],
-                         all_slot[order].tolist(), strict=True))
-        counts = np.bincount(pairs_key // max(len(ids), 1), minlength=n_texts).tolist()
+        arrays = _content_arrays(orth, lens, nlp)
+        items, ends = arrays.pairs.tolist(), arrays.bounds[1:].tolist()
     else:
+        inv, uniq = pd.factorize(orth)
+        info = _en_type_info(uniq, nlp)
+        doc = np.repeat(np.arange(len(lens)), lens)
         type_low = np.array([low for _, low in info] + [None], dtype=object)[:-1]
         low = type_low[inv]
         keep = np.array([v is not None for v in type_low.tolist()], dtype=bool)[inv]
         items = low[keep].tolist()
-        counts = np.bincount(doc[keep], minlength=n_texts).tolist()
-    out = []
-    start = 0
-    for n in counts:
-        out.append(tuple(items[start : start + n]))
-        start += n
-    return out
+        ends = np.cumsum(np.bincount(doc[keep], minlength=len(lens))).tolist()
+    # One tuple per text: items[start:end] for consecutive ranges (map: no Python step per text).
+    return list(map(tuple, map(items.__getitem__, map(slice, [0, *ends[:-1]], ends))))
 
 
 def _en_by_type(nlp) -> bool:
     return nlp.pipe_names == ["sentencizer", "lemmatizer"]
+
+
+# (lang, text) -> (arrays, i): content words recorded by the marker engine's English fast path, kept as
+# arrays (see _ContentArrays); bounded like _CACHE, emptied by clear_caches().
+_LAZY: dict[tuple[str, str], tuple[_ContentArrays, int]] = {}
+
+
+def _store_arrays(lang: str, texts: Sequence[str], arrays: _ContentArrays) -> None:
+    if len(_LAZY) + len(texts) > _CACHE_SIZE:
+        _LAZY.clear()  # bounded memory on huge corpora; recomputing is only slower
+    _LAZY.update({(lang, t): (arrays, i) for i, t in enumerate(texts)})
+
+
+def _content_pairs(texts: Sequence[str], lang: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``analyses(texts, lang, "content")`` flattened: ``(position of the text, lemma, slot flag)`` arrays.
+
+    Texts recorded as arrays are read from them with numpy (no tuple per text or per word); the
+    others go through :func:`analyses`. Entries come grouped by source, not in text order.
+    """
+    from itertools import chain
+
+    get = _LAZY.get
+    refs = [get((lang, t)) for t in texts]
+    by_source: dict[int, tuple[_ContentArrays, list[int], list[int]]] = {}
+    other: list[int] = []
+    for k, ref in enumerate(refs):
+        if ref is None:
+            other.append(k)
+        else:
+            entry = by_source.get(id(ref[0]))
+            if entry is None:
+                entry = by_source[id(ref[0])] = (ref[0], [], [])
+            entry[1].append(k)
+            entry[2].append(ref[1])
+    pos_parts, word_parts, slot_parts = [], [], []
+    for arrays, ks, idx in by_source.values():
+        i = np.array(idx, dtype=np.int64)
+        begin, lens = arrays.bounds[i], arrays.bounds[i + 1] - arrays.bounds[i]
+        # Ragged gather: text k takes entries begin[k] .. begin[k] + lens[k] - 1.
+        out_start = np.cumsum(lens) - lens
+        take = np.arange(int(lens.sum()), dtype=np.int64) + np.repeat(begin - out_start, lens)
+        pos_parts.append(np.repeat(np.array(ks, dtype=np.int64), lens))
+        word_parts.append(arrays.words[take])
+        slot_parts.append(arrays.slot[take])
+    if other:
+        found = analyses([texts[k] for k in other], lang, "content")
+        lens = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+        flat = list(chain.from_iterable(found))
+        pos_parts.append(np.repeat(np.array(other, dtype=np.int64), lens))
+        word_parts.append(np.array([w for w, _ in flat] + [None], dtype=object)[:-1])  # never 2-D
+        slot_parts.append(np.fromiter((s for _, s in flat), dtype=bool, count=len(flat)))
+    if not pos_parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object), np.zeros(0, dtype=bool)
+    return np.concatenate(pos_parts), np.concatenate(word_parts), np.concatenate(slot_parts)
 
 
 def _store(kind: str, lang: str, texts: Sequence[str], values: Sequence) -> None:
@@ -260,7 +358,10 @@ def recorder(lang: str, kinds: Sequence[str]) -> Callable:
                 _store(kind, lang, texts, values)
         else:
             for kind in kinds:
-                _store(kind, lang, texts, _from_orth(kind, orth, lens, nlp))
+                if kind == "content":  # kept as arrays; tuples only if analyses() asks
+                    _store_arrays(lang, texts, _content_arrays(orth, lens, nlp))
+                else:
+                    _store(kind, lang, texts, _from_orth(kind, orth, lens, nlp))
 
     return hook
 
@@ -283,11 +384,21 @@ def analyses(texts: Sequence[str], lang: str, kind: str) -> list:
     if kind not in KINDS:
         raise ValueError(f"unknown analysis {kind!r}; choose from {KINDS}")
     cache = _CACHE[kind]
-    todo = [t for t in dict.fromkeys(texts) if (lang, t) not in cache]
-    if not todo:
+    try:  # every text analysed before (one pass)
         return [cache[(lang, t)] for t in texts]
+    except KeyError:
+        pass
     # Values of this call survive a cache reset inside it (bounded cache, huge input).
     local = {t: cache[(lang, t)] for t in dict.fromkeys(texts) if (lang, t) in cache}
+    if kind == "content":  # texts the marker engine recorded as arrays: their tuples, now
+        lazy = {t: _LAZY[(lang, t)] for t in dict.fromkeys(texts) if t not in local and (lang, t) in _LAZY}
+        if lazy:
+            values = [arrays.value(i) for arrays, i in lazy.values()]
+            _store(kind, lang, list(lazy), values)
+            local.update(zip(lazy, values, strict=True))
+    todo = [t for t in dict.fromkeys(texts) if t not in local]
+    if not todo:
+        return [local[t] for t in texts]
     nlp = get_pipeline(lang)
     if lang == "en" and _en_by_type(nlp):
         arrays = [d.to_array(ORTH) for d in nlp_docs(todo, lang, nlp=nlp)]

@@ -179,7 +179,8 @@ _INTRO = {
     "gold_test": "The held-out `test` split of all four rounds (about a third of each round's items, drawn "
                  "over dialogues before any label was seen). Nothing is fitted or chosen on it, but the "
                  "rounds-1-3 part was scored after each earlier revision of the measures and the developers "
-                 "saw those totals, so it is not untouched: the next table, round 4 alone, is. `shipped` = "
+                 "saw those totals, so it is not untouched: the next table, round 4 alone, much less so. "
+                 "`shipped` = "
                  "`constructs.construct_flags`: the supervised tier trained on `train`, or the rule where "
                  "the rule scored at least as well on the round-4 `train` items, which were labelled after "
                  "the last revision of the rules (`gold.SELECTION_STRATA`). P and R with Wilson 95 % CIs, "
@@ -187,8 +188,11 @@ _INTRO = {
                  "enriched for rare constructs, so precision here is higher than at corpus prevalence for "
                  "rare labels. Per-corpus rows have few positives: read their CIs.",
     "gold_test_r4": "Round-4 test items only (half random agent turns, half enriched; drawn, split and "
-                    "labelled after the rules were last revised; scored here for the first time by "
-                    "`make validation`). The least optimistic estimate of the shipped measure, with the "
+                    "labelled after the rules had last been revised on rounds 1-3). Their totals have been "
+                    "seen once before this version (the report that introduced round 4); the keigo "
+                    "revisions since (respectful 〜れる/〜られる, お/ご〜できる, nominal お〜する) were "
+                    "written from the codebook and rounds-1-3 train rows and chosen on the round-4 train "
+                    "rows, never on these. The least optimistic estimate of the shipped measure, with the "
                     "widest CIs.",
     "gold_test_rule": "The same items, flagged by the rule alone (`m_<marker>` > 0, or the context column "
                       "for "
@@ -308,8 +312,12 @@ Caveats that the numbers above cannot show:
 
 - **KeiCO is not service dialogue.** Its sentences were written to illustrate keigo levels; recall on
   KeiCO says little about colloquial chat Japanese (ASDC) where keigo is lighter and mixed.
-- **Respectful passive (〜れる/〜られる)** is detected by a heuristic; it is the main source of sonkeigo
-  false positives (passive/potential readings) and false negatives (no honoured subject in the sentence).
+- **Respectful passive (〜れる/〜られる)** is detected by a heuristic (a cue in the sentence: an honoured
+  person, an お/ご prefix, a question to the listener or 〜のですね/〜んですね confirming their state, or
+  おられる); since this version it is part of ``m_sonkeigo`` in every feature table, as the codebook
+  counts it.
+  It is the main source of sonkeigo false positives (a plain passive with a cue: 上司に言われたのですね,
+  振り回されているお気持ち) and false negatives (a respectful statement with no cue: 帰られました).
 - **Kenjougo I vs. II** are merged (敬語の指針, 2007), while KeiCO's 謙譲語 flag follows its own guideline.
 - **MAIA empathy** labels are per sentence and rare; our lexicon targets formulaic empathy ("I understand
   how frustrating..."), so creative or implicit empathy is missed and "sorry to hear" is counted as empathy,

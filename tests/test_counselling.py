@@ -163,6 +163,28 @@ def test_findings_rows_verdicts():
 
     assert list(rows.columns) == FINDING_COLUMNS
     validate_findings(rows, "05_kokorochat_empathy")  # the shared checker accepts them
+    # a weak measure: the significant effect is reported, the verdict withheld
+    held = CO.findings_rows(fam, notebook="05_kokorochat_empathy", data="KokoroChat", caveats="toy",
+                            weak={"empathy": "empathy (ja) P 0.80 R 0.25"})
+    assert held["verdict"].tolist() == ["inconclusive", "not supported", "inconclusive"]
+    assert held["caveats"].iloc[0] == ("toy; verdict withheld (supported on the statistics alone): measure "
+                                       "too weak to decide: empathy (ja) P 0.80 R 0.25")
+    assert held["caveats"].iloc[1] == "toy"
+    validate_findings(held, "05_kokorochat_empathy")
+
+
+def test_weak_measures_reads_the_gold_table(tmp_path):
+    # invented gold test rows: personalization recall 0.25 is below 0.5, empathy is not
+    rows = [("ja", "pooled", lab, "shipped", 100, 20, 10, p, 0.5, 0.9, r, 0.1, 0.5, 0.5, 0.3, 0.7)
+            for lab, p, r in (("empathy", 0.8, 0.7), ("personalization", 0.76, 0.25))]
+    cols = ["lang", "corpus", "label", "measure", "n", "positives", "flagged", "precision",
+            "precision_ci_low", "precision_ci_high", "recall", "recall_ci_low", "recall_ci_high", "f1",
+            "f1_ci_low", "f1_ci_high"]
+    path = tmp_path / "gold.csv"
+    pd.DataFrame(rows, columns=cols).to_csv(path, index=False)
+    weak = CO.weak_measures({"empathy": ("c_empathy",), "personal": ("c_personalization", "c_empathy")},
+                            "ja", path=str(path))
+    assert weak == {"personal": "personalization (ja) P 0.76 R 0.25"}
 
 
 def test_counsellor_flags_on_invented_dialogue():

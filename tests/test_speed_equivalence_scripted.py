@@ -10,6 +10,7 @@ the corpus test reads USS and JMultiWOZ at run time and stores nothing.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import unicodedata
@@ -100,6 +101,92 @@ def test_strip_punct_equals_reference_on_any_unicode(text):
     assert stpl._strip_punct(text) == _ref_strip_punct(text)
 
 
+_ASCII_WORDS = st.sampled_from([
+    "monday", "_monday_", "one", "one2", "2one", "$5one", "7:30pmone", "mr", "mr.", "dr x", "miss", "this is",
+    "name is", "my name is", "<num>", "<num>/<num>", "<num> pm", "<num> dollars", "jan", "may <num>",
+    "<name>", "<date", "num>", "x", "the", "am", "pm", "eur", "-", "/", ":", "$", "_", "\x00", "\x1f", "é",
+])
+_ascii_texts = st.lists(st.tuples(_ASCII_WORDS, _GLUE), max_size=10).map(
+    lambda parts: "".join(p + g for p, g in parts)
+)
+
+
+@PROPS
+@given(st.one_of(_texts, _free, _ascii_texts), st.sampled_from(["en", "ja"]))
+def test_fixed_point_proof_is_sound(text, lang):
+    # _template_key skips a pass when _is_fixed_point says the pass would change nothing: check that
+    # claim against the reference pass, on outputs of one and of two passes.
+    once, runs, fixed = stpl._pass(text, lang)
+    assert once == _ref_one_pass(text, lang)
+    twice, runs2, fixed2 = stpl._pass(once, lang)
+    for s, r, f in ((once, runs, fixed), (twice, runs2, fixed2)):
+        if r is not None:  # _pass's runs are a superset of its output's a-z runs
+            assert set(stpl._az_runs(s)) <= r
+        if f or stpl._is_fixed_point(s, r) or stpl._is_fixed_point(s):
+            assert _ref_one_pass(s, lang) == s
+
+
+_plain_texts = st.lists(st.tuples(st.sampled_from([
+    "hello", "today", "monday", "mr", "mrs", "ms", "items", "address", "dr", "drive", "this", "is", "name",
+    "one",
+    "someone", "phone", "twenty", "may", "x", "_", "\x00", "\x7f", "it's", "e-mail", "a.m", "is.", "this,is",
+]), st.sampled_from([" ", "  ", ", ", ". ", "!", "-", "\t", "", "?", ":", "("])), max_size=10).map(
+    lambda parts: "".join(p + g for p, g in parts)
+)
+
+
+@PROPS
+@given(_plain_texts, st.sampled_from(["en", "ja"]))
+def test_plain_pass_is_the_pass_and_a_fixed_point(text, lang):
+    # The one-pass shortcut for texts without digits or brackets: the reference pass's output, and
+    # unchanged by a second reference pass.
+    s = unicodedata.normalize("NFKC", text).lower()
+    out = stpl._plain_pass(s)
+    if out is not None:
+        assert _ref_one_pass(text, lang) == out
+        assert _ref_one_pass(out, lang) == out
+
+
+def test_fixed_point_proof_declines_when_a_rule_would_act():
+    # Outputs of a pass that the next pass still changes (a rule matches only after punctuation went).
+    for text in ["_monday_ at 9", "ask for_mr_smith", "_one_ more"]:
+        once = stpl._one_pass(text, "en")
+        assert stpl._one_pass(once, "en") != once
+        assert not stpl._is_fixed_point(once)
+
+
+@PROPS
+@given(st.lists(st.sampled_from(list("abcdefmnoprstuy/-:$.<>_ ")
+                               + ["jan", "may", "day", "mr", "miss", "am", "p.m", "eur", "yen",
+                                  "this is", "name is", "年", "月", "日", "曜", "時", "円", "£"]),
+                max_size=20).map("".join))
+def test_gates_spell_out_the_literal_table(text):
+    for k, literals in stpl._ANY_OF.items():
+        assert stpl._GATES[k](text, False) == any(lit in text for lit in literals), k
+    assert stpl._GATES[5](text, False) == ("月" in text and "日" in text)
+
+
+@PROPS
+@given(st.one_of(_texts, _ascii_texts, st.text(alphabet=st.characters(max_codepoint=127), max_size=40)))
+def test_word_gates_never_skip_a_match(text):
+    # A rule skipped because none of its words is a whole a-z run must have no match.
+    s = text.lower()
+    if not s.isascii():
+        return
+    runs = set(stpl._az_runs(s))
+    for k, words in stpl._WORD_GATES.items():
+        if stpl._RULES[k][0].search(s) is not None:
+            assert not words.isdisjoint(runs), k
+    assert stpl._GATES[17](s, False) == (not stpl._WORD_GATES[17].isdisjoint(runs))
+
+
+@PROPS
+@given(st.one_of(_texts, _ascii_texts, st.text(max_size=30)))
+def test_fast_number_word_pattern_equals_rule(text):
+    s = text.lower()
+    assert stpl._PATTERNS[17].sub("<num>", s) == stpl._RULES[17][0].sub("<num>", s)
+
+
 def test_template_key_known_answers():
     # Hand-checked keys (the same as the docstring's), through the cached public path.
     assert template_key("Your table for 4 is booked at 7:30 PM, Mr. Smith!", "en") == (
@@ -155,3 +242,45 @@ def test_template_key_equals_reference_on_corpus_sentences():
     fast = stpl._template_key.__wrapped__
     bad = [i for i, t in enumerate(texts) if fast(t, "en") != _ref_template_key(t, "en")]
     assert not bad, f"{len(bad)} of {len(texts)} USS texts differ (first positions {bad[:5]})"
+
+
+# -- lexical diversity: all sequences at once equal the token-by-token loops, bit for bit ----------
+
+def _float_bits(x: float) -> int:
+    import struct
+
+    return struct.unpack("<q", struct.pack("<d", x))[0]
+
+
+@PROPS
+@given(st.lists(st.lists(st.sampled_from(list("abcdefgh") + ["the", "The", "a b"]), min_size=1, max_size=160),
+                min_size=1, max_size=5),
+       st.integers(1, 60), st.sampled_from([0.72, 0.5, 0.9, 0.3]))
+def test_diversity_many_equals_lexical_diversity(sequences, window, threshold):
+    from omotenashi_research.lexical_diversity import _diversity_many, _mattr, _mtld_pass
+    from omotenashi_research.scripted import lexical_diversity
+
+    mattr, mtld = _diversity_many(sequences, window=window, threshold=threshold)
+    for tokens, m, d in zip(sequences, mattr, mtld, strict=True):
+        assert _float_bits(m) == _float_bits(lexical_diversity(tokens, "mattr", window=window))
+        assert _float_bits(m) == _float_bits(_mattr(tokens, window))
+        expected = lexical_diversity(tokens, "mtld", threshold=threshold)
+        assert _float_bits(d) == _float_bits(expected) or (math.isnan(d) and math.isnan(expected))
+        fwd, bwd = _mtld_pass(tokens, threshold), _mtld_pass(tokens[::-1], threshold)
+        assert (0.0 + fwd + bwd) / 2 == expected or math.isnan(expected)
+
+
+def test_diversity_many_long_segments_and_known_answers():
+    from omotenashi_research.lexical_diversity import _diversity_many
+
+    # 400 distinct tokens then repeats: the first MTLD segment runs past the 128-token look-ahead.
+    long_seq = [f"w{i}" for i in range(400)] + ["w1"] * 300
+    mattr, mtld = _diversity_many([list("ababc"), list("ababab"), list("abac"), list("abcd"), long_seq],
+                                  window=3)
+    assert mattr[:4] == [(2 / 3 + 2 / 3 + 1) / 3, 2 / 3, (2 / 3 + 1) / 2, 1.0]
+    assert mtld[1] == 3.0
+    assert round(mtld[2], 2) == 4.24
+    assert math.isnan(mtld[3])
+    from omotenashi_research.scripted import lexical_diversity
+
+    assert mtld[4] == lexical_diversity(long_seq, "mtld")

@@ -13,10 +13,10 @@ covers, kept or not). :class:`ChunkTokens` therefore
   new spans with the tokenizer itself, joined by single spaces in small groups (one ``Doc`` per
   group, not per span);
 - reads a text as its spans, and its tokens as the concatenation of the spans' cached tokens;
-- re-tokenises a text (or a group of new spans) with the tokenizer when a special-case match could
-  cross a boundary between two spans: the last token before it and the first token after it are
-  consecutive tokens of a pattern, or either is a token a rule's retokenisation leaves in place of
-  its pattern's token (the matcher may have seen another token there, so the boundary counts as risky).
+- re-tokenises a text (or cuts a group of new spans) with the tokenizer when a special-case match
+  could cross a boundary between two spans: a token the matcher may have seen last before it and
+  one it may have seen first after it are consecutive tokens of a pattern (the matcher sees a span's
+  own final token there or, where a rule retokenised the span's edge, that rule's pattern token).
 
 The tokens are then exactly spaCy's (tested with hypothesis against ``tokenizer(text)``). The
 tokenizer's rules must not contain whitespace except as single characters (the caller checks; see
@@ -121,7 +121,8 @@ class ChunkTokens:
 
     def __init__(self, tokenizer: Tokenizer):
         self.tokenizer = tokenizer
-        self._pairs, self._firsts, self._lasts, self._rfirst, self._rlast = self._special_pairs(tokenizer)
+        (self._pairs, self._firsts, self._lasts, self._rfirst, self._rlast, self._was_first,
+         self._was_last) = self._special_pairs(tokenizer)
         self.clear()
         _INSTANCES.add(self)
 
@@ -138,7 +139,7 @@ class ChunkTokens:
         self._add()
 
     @staticmethod
-    def _special_pairs(tokenizer: Tokenizer) -> tuple[set, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _special_pairs(tokenizer: Tokenizer) -> tuple:
         """What spaCy's special-case matcher can do at a span boundary.
 
         - ``pairs``: consecutive (ORTH, ORTH) token pairs of its patterns (each rule tokenised
@@ -147,7 +148,12 @@ class ChunkTokens:
         - ``rfirst``/``rlast``: the first / last token a retokenisation by a rule can leave at the
           start / end of a span *instead of* the pattern's own token (rules whose tokens differ
           there from their pattern's). A span whose tokens start or end with one may hide the
-          pattern token the matcher saw, so its boundary counts as risky whatever the pair.
+          pattern token the matcher saw;
+        - ``was_first``/``was_last``: for each of those, the pattern tokens it may stand for. The
+          matcher saw at a span's start either the span's first final token or, when a rule
+          retokenised the start of the span, the first token of that rule's pattern: a boundary
+          is risky when a pair joins any token the matcher may have seen before it to any it may
+          have seen after it.
         """
         plain = Tokenizer(
             tokenizer.vocab,
@@ -161,8 +167,8 @@ class ChunkTokens:
         )
         strings = tokenizer.vocab.strings
         pairs: set[tuple[int, int]] = set()
-        rfirst: set[int] = set()
-        rlast: set[int] = set()
+        rfirst: dict[int, set[int]] = {}
+        rlast: dict[int, set[int]] = {}
         for rule, subs in (tokenizer.rules or {}).items():
             in_matcher = (not tokenizer.faster_heuristics or tokenizer.find_prefix(rule)
                           or tokenizer.find_infix(rule) or tokenizer.find_suffix(rule) or " " in rule)
@@ -172,14 +178,15 @@ class ChunkTokens:
             pairs.update(zip(orth[:-1], orth[1:], strict=True))
             pieces = [strings.add(sub.get(ORTH, sub.get("ORTH", ""))) for sub in subs]
             if pieces and orth and pieces[0] != orth[0]:
-                rfirst.add(pieces[0])
+                rfirst.setdefault(pieces[0], set()).add(orth[0])
             if pieces and orth and pieces[-1] != orth[-1]:
-                rlast.add(pieces[-1])
+                rlast.setdefault(pieces[-1], set()).add(orth[-1])
 
         def table(values) -> np.ndarray:
             return np.array(sorted(values), dtype=np.uint64)
 
-        return (pairs, table(a for a, _ in pairs), table(b for _, b in pairs), table(rfirst), table(rlast))
+        return (pairs, table(a for a, _ in pairs), table(b for _, b in pairs), table(rfirst), table(rlast),
+                rfirst, rlast)
 
     def _exact_pairs(self, last: np.ndarray, first: np.ndarray) -> np.ndarray:
         """Whether each (last token before, first token after) boundary is a special-pattern pair."""
@@ -201,7 +208,19 @@ class ChunkTokens:
         risky = self._opens(last) & self._closes(first)
         exact = np.flatnonzero(risky & ~loose)
         risky[exact] = self._exact_pairs(last[exact], first[exact])
+        loose = np.flatnonzero(risky & loose)
+        risky[loose] = self._loose_pairs(last[loose], first[loose])
         return risky
+
+    def _loose_pairs(self, last: np.ndarray, first: np.ndarray) -> np.ndarray:
+        """Whether a pair joins any token the matcher may have seen before each boundary to any it
+        may have seen after it (see :meth:`_special_pairs`)."""
+        pairs, was_last, was_first = self._pairs, self._was_last, self._was_first
+        out = []
+        for a, b in zip(last.tolist(), first.tolist(), strict=True):
+            before, after = (a, *was_last.get(a, ())), (b, *was_first.get(b, ()))
+            out.append(any((x, y) in pairs for x in before for y in after))
+        return np.array(out, dtype=bool)
 
     def _add(self) -> None:
         """Tokenise the spans queued in the index and append them to the cache."""
@@ -209,51 +228,37 @@ class ChunkTokens:
         if not spans:
             return
         tok = self.tokenizer
-        # non-space runs are joined by ' ' (one Doc per group); whitespace runs go one by one
-        words = [s for s in spans if not s[0].isspace() and s != _SEP]
-        results: dict[str, np.ndarray] = {}
-        groups, arrays = [], []
-        for g in range(0, len(words), _GROUP):
-            group = words[g : g + _GROUP]
-            arr = tok(" ".join(group)).to_array([ORTH, IDX])
-            groups.append(group)
-            arrays.append(arr)
-        if words:
-            arr = np.concatenate(arrays)
-            orth = arr[:, 0]
-            # character offset of each word in its group's string, and of each token
-            w_len = np.fromiter((len(w) + 1 for w in words), dtype=np.int64, count=len(words))
-            g_of_w = np.arange(len(words)) // _GROUP
-            w_start = np.cumsum(w_len) - w_len  # as if all groups were one string
-            g_start = w_start[::_GROUP]
-            n_tok = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
-            t_pos = arr[:, 1].astype(np.int64) + np.repeat(g_start, n_tok)
-            which = np.searchsorted(w_start, t_pos, "right") - 1
-            bounds = np.searchsorted(which, np.arange(len(words) + 1))
-            lens = np.diff(bounds)
-            bad = np.zeros(len(groups), dtype=bool)
-            bad[g_of_w[lens == 0]] = True
-            if len(words) > 1 and lens.all():
-                inner = np.flatnonzero(g_of_w[1:] == g_of_w[:-1]) + 1  # word boundaries inside a group
-                risky = inner[self._risky(orth[bounds[inner] - 1], orth[bounds[inner]])]
-                bad[g_of_w[risky]] = True
-            b_list = bounds.tolist()
-            for k, w in enumerate(words):
-                if not bad[g_of_w[k]]:
-                    results[w] = orth[b_list[k] : b_list[k + 1]]
-                else:  # a special-case match could cross spans in this group: one call per span
-                    results[w] = tok(w).to_array(ORTH).reshape(-1)
-        for s in spans:
-            if s[0].isspace() or s == _SEP:  # (the separator's tokens are read in slow texts only)
-                results[s] = tok(s).to_array(ORTH).reshape(-1)
-        arrays = [results[s] for s in spans]
-        lens = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
-        new_tok = np.concatenate(arrays).astype(np.uint64)
-        new_start = np.cumsum(lens) - lens
+        n = len(spans)
+        # Where each span's tokens are in ``parts`` (concatenated): first token and number of tokens.
+        parts: list[np.ndarray] = []
+        first = np.zeros(n, dtype=np.int64)
+        count = np.zeros(n, dtype=np.int64)
+        is_space = np.fromiter((s[0].isspace() for s in spans), dtype=bool, count=n)
+        # Non-space runs are joined by ' ' in groups (one Doc per group). A span that is itself a
+        # special case stops spaCy's chunk cache for the rest of its Doc (``has_special``), so such
+        # spans go last: the other spans' tokens stay in spaCy's cache.
+        rules = tok.rules or {}
+        words = [k for k in np.flatnonzero(~is_space).tolist() if spans[k] != _SEP]
+        words = [k for k in words if spans[k] not in rules] + [k for k in words if spans[k] in rules]
+        pending = [words[g : g + _GROUP] for g in range(0, len(words), _GROUP)]
+        while pending:
+            pending = self._add_groups(spans, pending, parts, first, count)
+        # whitespace runs (and the separator, whose tokens are read in slow texts only) one by one
+        done = sum(len(p) for p in parts)
+        for k, s in enumerate(spans):
+            if is_space[k] or s == _SEP:
+                orth = tok(s).to_array(ORTH).reshape(-1)
+                first[k], count[k] = done, len(orth)
+                done += len(orth)
+                parts.append(orth)
+        all_tok = np.concatenate(parts).astype(np.uint64) if parts else np.zeros(0, dtype=np.uint64)
+        new_start = np.cumsum(count) - count
+        new_tok = all_tok[np.repeat(first - new_start, count) + np.arange(int(count.sum()))]
+        lens = count
         # whitespace runs never take part in a pattern (no rule holds whitespace but one character)
-        has = (lens > 0) & np.array([not sp[0].isspace() for sp in spans], dtype=bool)
-        opens = np.zeros(len(spans), dtype=bool)
-        closes = np.zeros(len(spans), dtype=bool)
+        has = (lens > 0) & ~is_space
+        opens = np.zeros(n, dtype=bool)
+        closes = np.zeros(n, dtype=bool)
         opens[has] = self._opens(new_tok[new_start[has] + lens[has] - 1])
         closes[has] = self._closes(new_tok[new_start[has]])
         self._start = np.concatenate([self._start, len(self._tok) + new_start])
@@ -261,6 +266,70 @@ class ChunkTokens:
         self._tok = np.concatenate([self._tok, new_tok])
         self._span_opens = np.concatenate([self._span_opens, opens])
         self._span_closes = np.concatenate([self._span_closes, closes])
+
+    def _add_groups(
+        self,
+        spans: list[str],
+        groups: list[list[int]],
+        parts: list[np.ndarray],
+        first: np.ndarray,
+        count: np.ndarray,
+    ) -> list[list[int]]:
+        """Tokenise each group of spans (indices into ``spans``) joined by single spaces.
+
+        When no special-case match could cross a boundary between two of a group's spans (as for
+        the spans of a text, see :meth:`orth`), the group's tokens are each span's own: they are
+        appended to ``parts`` and each span's ``first`` token (in ``parts`` concatenated) and token
+        ``count`` set. Returns the other groups, cut at their risky boundaries (each piece strictly
+        smaller, so repeating ends), or cut into single spans when some span has no token of its
+        own (a token running over two spans)."""
+        tok = self.tokenizer
+        arrays = [tok(" ".join([spans[k] for k in group])).to_array([ORTH, IDX]) for group in groups]
+        words = [k for group in groups for k in group]
+        arr = np.concatenate(arrays)
+        orth = arr[:, 0]
+        base = sum(len(p) for p in parts)
+        parts.append(orth)
+        # character offset of each word in its group's string, and of each token
+        g_size = np.fromiter((len(g) for g in groups), dtype=np.int64, count=len(groups))
+        g_of_w = np.repeat(np.arange(len(groups)), g_size)
+        w_len = np.fromiter((len(spans[k]) + 1 for k in words), dtype=np.int64, count=len(words))
+        w_start = np.cumsum(w_len) - w_len  # as if all groups were one string
+        g_first = np.cumsum(g_size) - g_size  # first word of each group
+        n_tok = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
+        t_pos = arr[:, 1].astype(np.int64) + np.repeat(w_start[g_first], n_tok)
+        which = np.searchsorted(w_start, t_pos, "right") - 1
+        bounds = np.searchsorted(which, np.arange(len(words) + 1))
+        lens = np.diff(bounds)
+        no_start = np.zeros(len(groups), dtype=bool)  # a word without a token of its own
+        no_start[g_of_w[lens == 0]] = True
+        no_start &= g_size > 1
+        inner = np.flatnonzero(g_of_w[1:] == g_of_w[:-1]) + 1  # word boundaries inside a group
+        inner = inner[~no_start[g_of_w[inner]]]
+        cut = np.zeros(len(words), dtype=bool)  # cut before word k: a risky boundary in its group
+        cut[inner[self._risky(orth[bounds[inner] - 1], orth[bounds[inner]])]] = True
+        bad = no_start.copy()
+        bad[g_of_w[cut]] = True
+        good = ~bad[g_of_w]
+        idx = np.array(words, dtype=np.int64)[good]
+        first[idx] = base + bounds[:-1][good]
+        count[idx] = lens[good]
+        pending: list[list[int]] = []
+        cut_list = cut.tolist()
+        for g in np.flatnonzero(bad).tolist():
+            group = groups[g]
+            if no_start[g]:  # one call per word
+                pending.extend([k] for k in group)
+                continue
+            a = int(g_first[g])
+            piece = [group[0]]
+            for j in range(1, len(group)):
+                if cut_list[a + j]:
+                    pending.append(piece)
+                    piece = []
+                piece.append(group[j])
+            pending.append(piece)
+        return pending
 
     def orth(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """ORTH of every token of every text (concatenated, uint64) and the number of tokens per text:
@@ -322,16 +391,25 @@ class ChunkTokens:
         self, texts: list[str], orth: np.ndarray, lens: np.ndarray, order: list[int] | None, redo: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Tokens in the texts' order (``order``: text of each position), with the texts at the
-        positions ``redo`` tokenised by the tokenizer itself."""
-        pieces = np.split(orth, np.cumsum(lens)[:-1]) if len(texts) else []
-        for p in redo.tolist():
-            text = texts[order[p]] if order is not None else texts[p]
-            pieces[p] = self.tokenizer(text).to_array(ORTH).reshape(-1).astype(np.uint64)
+        positions ``redo`` tokenised by the tokenizer itself.
+
+        One gather (no array per text): the redone texts' tokens are appended to ``orth``, and each
+        text's tokens are read from where they are."""
+        start = np.cumsum(lens) - lens  # per position: first token in ``orth``
+        if len(redo):
+            redone = [
+                self.tokenizer(texts[order[p] if order is not None else p]).to_array(ORTH).reshape(-1)
+                for p in redo.tolist()
+            ]
+            n_redone = np.fromiter((len(a) for a in redone), dtype=np.int64, count=len(redone))
+            lens = lens.copy()
+            start[redo] = len(orth) + np.cumsum(n_redone) - n_redone
+            lens[redo] = n_redone
+            orth = np.concatenate([orth, *redone]).astype(np.uint64)
         if order is not None:
-            back = [0] * len(order)
-            for p, d in enumerate(order):
-                back[d] = p
-            pieces = [pieces[p] for p in back]
-        lens = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=len(pieces))
-        orth = np.concatenate(pieces).astype(np.uint64) if pieces else np.zeros(0, dtype=np.uint64)
-        return orth, lens
+            at = np.empty(len(order), dtype=np.int64)  # position of each text
+            at[np.array(order, dtype=np.int64)] = np.arange(len(order))
+            start, lens = start[at], lens[at]
+        offsets = np.cumsum(lens) - lens
+        take = np.repeat(start - offsets, lens) + np.arange(int(lens.sum()), dtype=np.int64)
+        return orth[take], lens.astype(np.int64)

@@ -162,6 +162,18 @@ class _ProgramExecutor:
                 if required[k] and (pid := pred_id(p.specs[k][1])) is not None:
                     later.append((sum(required[:k]), pid))
             self._plans.append((anchors, sent_first, sum(required), prefix, later))
+        # Predicates whose token positions the plans look up (anchors, later tokens) and that hold
+        # an EQ/IN check, so only a few types pass them: on the by-type path their positions come
+        # from one list of (type, predicate) pairs (``_type_pred_ptr``/``_type_pred_ids``, built with
+        # the type table) for all of them at once. The others (NOT_IN, flags, REGEX alone) may pass
+        # most tokens and are read as before.
+        looked_up = {s for anchors, _, _, _, _ in self._plans for s, _ in anchors or ()}
+        looked_up |= {s for *_, later in self._plans for _, s in later}
+        self._csr_preds = [
+            s for s in sorted(looked_up) if any(kind in (_EQ, _IN) for _, kind, _ in self._exec_preds[s])
+        ]
+        self._csr_slot = np.full(len(self._exec_preds), -1, dtype=np.int64)
+        self._csr_slot[self._csr_preds] = np.arange(len(self._csr_preds))
         # value tables of the predicates' EQ/IN/NOT_IN checks
         self._exec_tables = {
             id(v): np.array(sorted(v), dtype=np.uint64)
@@ -213,7 +225,25 @@ class _ProgramExecutor:
                 member[s] = m
             return m
 
-        by_type: list = []  # (tokens sorted by type row, their type rows), built on first use
+        by_pred: list = []  # (tokens sorted by predicate slot, slot bounds), built on first use
+
+        def sparse_positions(j: int) -> np.ndarray:
+            """Tokens passing the predicate of slot ``j`` of ``_csr_preds``, ascending."""
+            if not by_pred:
+                # every (token, slot of a predicate its type passes), sorted by slot (stable: each
+                # slot's tokens stay ascending)
+                ptr, ids = self._type_pred_ptr, self._type_pred_ids
+                lo = ptr[type_row]
+                k = ptr[type_row + 1] - lo
+                total = int(k.sum())
+                slot = ids[np.repeat(lo - (np.cumsum(k) - k), k) + np.arange(total)]
+                m = len(self._csr_preds)
+                order = np.argsort(slot.astype(np.uint16) if m <= 1 << 16 else slot, kind="stable")
+                bounds = np.zeros(m + 1, dtype=np.int64)
+                np.cumsum(np.bincount(slot, minlength=m), out=bounds[1:])
+                by_pred.extend((np.repeat(np.arange(n), k)[order], bounds))
+            tok, bounds = by_pred
+            return tok[bounds[j] : bounds[j + 1]]
 
         def member_at(s: int, idx: np.ndarray) -> np.ndarray:
             """Whether the tokens ``idx`` pass predicate ``s`` (no full-batch mask on the by-type path)."""
@@ -224,22 +254,19 @@ class _ProgramExecutor:
         def positions(s: int) -> np.ndarray:
             w = where.get(s)
             if w is None:
-                if type_row is not None and s not in member:
-                    # Tokens of the member types, found through the tokens sorted by type: cheaper
-                    # than a mask over the batch when the predicate is rare.
-                    if not by_type:
-                        order = np.argsort(type_row)
-                        by_type.extend((order, type_row[order]))
-                    order, rows = by_type
-                    types = np.flatnonzero(self._type_member[s])
-                    lo = np.searchsorted(rows, types, "left")
-                    cnt = np.searchsorted(rows, types, "right") - lo
-                    total = int(cnt.sum())
-                    if total * 8 < n:
-                        take = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt) + np.arange(total)
-                        w = where[s] = np.sort(order[take])
-                        return w
-                w = where[s] = np.flatnonzero(is_member(s))
+                if type_row is not None and self._csr_slot[s] >= 0:
+                    w = where[s] = sparse_positions(int(self._csr_slot[s]))
+                else:
+                    w = where[s] = np.flatnonzero(is_member(s))
+            return w
+
+        after: dict[int, np.ndarray] = {}
+
+        def positions_and_end(s: int) -> np.ndarray:
+            """:func:`positions` of ``s`` followed by ``n`` (no such token)."""
+            w = after.get(s)
+            if w is None:
+                w = after[s] = np.append(positions(s), n)
             return w
 
         doc_end = offsets[1:][doc_of] if n else np.zeros(0, dtype=np.int64)
@@ -266,17 +293,18 @@ class _ProgramExecutor:
             if not len(start):
                 continue
             start = start[start + min_len <= doc_end[start]]
+            # (a lone anchor's own token needs no second check)
+            known = (anchors[0][1], anchors[0][0]) if anchors is not None and len(anchors) == 1 else None
             for k, s, flag in prefix:
-                if s is not None and len(start):
+                if s is not None and len(start) and (k, s) != known:
                     start = start[member_at(s, start + k)]
                 if flag is not None and len(start):
                     start = start[sent[start + k] == flag]
             for min_off, s in later:
                 if not len(start):
                     break
-                pos = positions(s)
-                j = np.searchsorted(pos, start + min_off)
-                nxt = np.append(pos, n)[j]
+                pos = positions_and_end(s)
+                nxt = pos[np.searchsorted(pos[:-1], start + min_off)]
                 start = start[nxt < doc_end[start]]
             if len(start):
                 progs.append(np.full(len(start), pi, dtype=np.int64))

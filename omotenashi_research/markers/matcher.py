@@ -75,6 +75,11 @@ class MarkerMatcher(_VectorisedPrograms, _ProgramExecutor, _TypeTable, _OverlapR
     lang : {"ja", "en"}
     lexicons : dict of str to Lexicon, optional
         Default: the packaged lexicons (:func:`~omotenashi_research.markers.lexicon.load_lexicons`).
+    procedures : bool
+        Add the language's procedural rules, which a token pattern cannot express: in Japanese,
+        the respectful passive 〜れる/〜られる counts as ``sonkeigo``
+        (:func:`~omotenashi_research.markers.respectful.respectful_passive_spans`, entry id
+        ``ja_sonkeigo_reru_passive``). Default True.
 
     Attributes
     ----------
@@ -90,7 +95,7 @@ class MarkerMatcher(_VectorisedPrograms, _ProgramExecutor, _TypeTable, _OverlapR
     ['empathy', 'gratitude']
     """
 
-    def __init__(self, lang: str, *, lexicons: dict[str, Lexicon] | None = None):
+    def __init__(self, lang: str, *, lexicons: dict[str, Lexicon] | None = None, procedures: bool = True):
         if lang not in SUPPORTED_LANGS:
             raise ValueError(f"unsupported language {lang!r}; expected one of {SUPPORTED_LANGS}")
         self.lang = lang
@@ -143,6 +148,14 @@ class MarkerMatcher(_VectorisedPrograms, _ProgramExecutor, _TypeTable, _OverlapR
                     self._cols = cols
                     for specs in variants:
                         raw_programs.append((key, mi, specs))
+        # procedural rules: (match key, function doc -> [(start, end)]), matched like an entry
+        self._procs: list[tuple[int, object]] = []
+        if procedures and lang == "ja" and "sonkeigo" in self._marker_index:
+            from omotenashi_research.markers.respectful import RERU_ENTRY_ID, respectful_passive_spans
+
+            key = vocab.strings.add(RERU_ENTRY_ID)
+            self._info[key] = (self._marker_index["sonkeigo"], RERU_ENTRY_ID, False)
+            self._procs.append((key, respectful_passive_spans))
         programs = [_Program(k, mi, specs, cost) for k, mi, specs in raw_programs]
         # A marker is "simple" when all its rules are one token checked on one column
         # (optionally plus IS_SENT_START) and it has no exclude rules: counted vectorised.
@@ -215,7 +228,9 @@ class MarkerMatcher(_VectorisedPrograms, _ProgramExecutor, _TypeTable, _OverlapR
         self._n_cols = len(names)
         # Default English-like pipelines: every read column is a lexeme attribute (or derived from
         # ORTH), so token columns come from a table per distinct token text ("type").
-        self._by_type = self._fast and not self._n_fallback and set(self._direct) <= _LEX_ATTRS
+        self._by_type = (
+            self._fast and not self._n_fallback and not self._procs and set(self._direct) <= _LEX_ATTRS
+        )
         self._type_id: dict[int, int] = {}
         self._join_ok: tuple[tuple, bool] | None = None  # see _tokenize_orth
         self._chunks = None  # (tokenizer key, ChunkTokens): see _tokenize_orth
@@ -236,6 +251,9 @@ class MarkerMatcher(_VectorisedPrograms, _ProgramExecutor, _TypeTable, _OverlapR
         # Per token predicate of the general path's plans (executor), whether each type passes it
         # (one contiguous row per predicate: read as a whole row per batch).
         self._type_member = np.zeros((len(self._exec_preds), 0), dtype=bool)
+        # Per type, the predicates of ``_csr_preds`` it passes (CSR: ids[ptr[t]:ptr[t + 1]]).
+        self._type_pred_ptr = np.zeros(1, dtype=np.int64)
+        self._type_pred_ids = np.zeros(0, dtype=np.int64)
 
     # -- documents ----------------------------------------------------------------------
     def make_doc(self, text: str) -> Doc:
@@ -300,7 +318,15 @@ class MarkerMatcher(_VectorisedPrograms, _ProgramExecutor, _TypeTable, _OverlapR
                 extra = self._fallback(adoc)
                 if extra:
                     out.setdefault(d, []).extend(extra)
+        for d, doc in enumerate(docs if self._procs else ()):
+            extra = self._proc_matches(doc)
+            if extra:
+                out.setdefault(d, []).extend(extra)
         return out
+
+    def _proc_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """``(match key, start, end)`` of the procedural rules in ``doc``."""
+        return [(key, s, e) for key, find in self._procs for s, e in find(doc)]
 
     def _raw(self, doc: Doc) -> list[tuple[int, int, int]]:
         """Every (match_id, start, end) of every entry, as spaCy's matchers would report them."""
@@ -352,6 +378,7 @@ class MarkerMatcher(_VectorisedPrograms, _ProgramExecutor, _TypeTable, _OverlapR
         out = list(matcher(adoc))
         for pm in phrase.values():
             out.extend(pm(adoc))
+        out.extend(self._proc_matches(doc))
         return sorted(set(out), key=lambda t: (t[1], t[2], t[0]))
 
     def _resolve(self, doc: Doc) -> list[tuple[int, str, int, int]]:
@@ -417,6 +444,9 @@ class MarkerMatcher(_VectorisedPrograms, _ProgramExecutor, _TypeTable, _OverlapR
                 o = int(offsets[d])
                 extra.extend((key, s + o, e + o) for key, s, e in self._fallback(adoc))
             found = found + extra
+        if self._procs:
+            found = found + [(k, s + o, e + o) for d, o in enumerate(offsets[:-1].tolist())
+                             for k, s, e in self._proc_matches(docs[d])]
         if found:
             k2, s2, e2 = zip(*found, strict=True)
             keys = np.concatenate([keys, np.array(k2, dtype=np.uint64)])

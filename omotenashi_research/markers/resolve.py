@@ -71,6 +71,20 @@ class _OverlapResolver:
         flat = counts.reshape(-1)
         flat += np.bincount(group[easy], minlength=len(flat))[: len(flat)].astype(np.int64)
         if hard.any():
+            # Hard groups of one or two matches, at once: a lone match is an exclude match (0); two
+            # matches (sorted by start, then end) overlap when the second starts before the first
+            # ends, and count 1 unless one is an exclude match overlapping the other or both are
+            # exclude matches (as _resolve_matches would count them).
+            g_hard = np.flatnonzero(hard)
+            first = np.searchsorted(gid, g_hard)
+            size = np.searchsorted(gid, g_hard, "right") - first
+            i = first[size == 2]
+            ex_i, ex_j = ex[i], ex[i + 1]
+            overlap = starts[i + 1] < ends[i]
+            flat[group[i]] += (~ex_i & ~ex_j) | ((ex_i ^ ex_j) & ~overlap)
+            hard[g_hard[size <= 2]] = False
+            easy = ~hard[gid]
+        if hard.any():
             rows = np.flatnonzero(~easy)
             hk, hs, he, hg = keys[rows].tolist(), starts[rows].tolist(), ends[rows].tolist(), group[rows]
             bounds = np.flatnonzero(np.diff(hg)) + 1

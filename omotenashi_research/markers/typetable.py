@@ -9,6 +9,7 @@ value's row in the engine's lookup tables — comes from a table per distinct to
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from spacy.attrs import ORTH
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
@@ -30,7 +31,10 @@ class _TypeTable:
             self._type_cols = self._type_cols[:0]
             self._type_aux = self._type_aux[:0]
             self._type_member = self._type_member[:, :0]
-        uniq, inv = np.unique(orth, return_inverse=True)
+            self._type_pred_ptr = self._type_pred_ptr[:1]
+            self._type_pred_ids = self._type_pred_ids[:0]
+        # (hashing, not sorting: the order of the distinct texts does not matter)
+        inv, uniq = pd.factorize(orth)
         get = self._type_id.get
         ids = [get(u, -1) for u in uniq.tolist()]
         if -1 in ids:
@@ -53,13 +57,19 @@ class _TypeTable:
             for j, pred in enumerate(self._exec_preds):
                 member[:, j] = self._pred_mask(pred, block, regex=True)
             self._type_member = np.concatenate([self._type_member, member.T], axis=1)
+            # per new type, the slots (in ``_csr_preds``) of the predicates it passes
+            t, j = np.nonzero(member[:, self._csr_preds])
+            ptr = self._type_pred_ptr
+            n_pred = np.bincount(t, minlength=len(new))
+            self._type_pred_ptr = np.concatenate([ptr, ptr[-1] + np.cumsum(n_pred)])
+            self._type_pred_ids = np.concatenate([self._type_pred_ids, j])
             if self._punct_chars is not None:
                 aux[:, -1] = np.isin(block[:, 0], self._punct_chars)
             self._type_aux = np.concatenate([self._type_aux, aux])
             for k, u in enumerate(new):
                 self._type_id[u] = first + k
             ids = [get(u) for u in uniq.tolist()]
-        return np.array(ids, dtype=np.int64)[inv.reshape(-1)]
+        return np.array(ids, dtype=np.int64)[inv]
 
     def _count_texts(self, texts: list[str], batch_size: int) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`count_docs` of the texts' docs, reading only each doc's ORTH column."""

@@ -16,6 +16,8 @@ import numpy as np
 from omotenashi_research.markers.compiler import _EQ, _FLAG, _IN, _NOT_IN, _SENT, _Program
 from omotenashi_research.markers.executor import _rows_of
 
+_MAX_DENSE = 1 << 22  # entries of a dense table of pair keys (int32: 16 MB at most)
+
 
 class _VectorisedPrograms:
     """Mixin of :class:`~omotenashi_research.markers.matcher.MarkerMatcher`: build and run the
@@ -136,7 +138,13 @@ class _VectorisedPrograms:
             pairs = [pk for k in keys.tolist() for pk in by_key.get(k, ())]
             progs = np.array([pi for pi, _ in pairs], dtype=np.int64)
             offs = np.array([k for _, k in pairs], dtype=np.int64)
-            self._vt_anchor.append((c0, is_pair, keys, counts, ptr, progs, offs))
+            # pair keys -> their row, as a dense table when small (one gather, no binary search)
+            n_rows = len(self._vec_cols[c0]) + 1
+            dense = None
+            if is_pair and n_rows * n_rows <= _MAX_DENSE:
+                dense = np.full(n_rows * n_rows, len(keys), dtype=np.int32)
+                dense[keys] = np.arange(len(keys))
+            self._vt_anchor.append((c0, is_pair, keys, counts, ptr, progs, offs, dense))
 
     def _vec_fixed(
         self, cols: np.ndarray, doc_of: np.ndarray, posidx: dict
@@ -144,9 +152,11 @@ class _VectorisedPrograms:
         """(keys, starts, ends) of all fixed vectorised programs, in batch token offsets."""
         n = len(cols)
         progs_l, starts_l = [], []
-        for c0, is_pair, keys, counts, ptr, progs, offs in self._vt_anchor:
+        for c0, is_pair, keys, counts, ptr, progs, offs, dense in self._vt_anchor:
             value = posidx[c0]
-            if is_pair:
+            if is_pair and dense is not None:
+                rows = dense[value[:-1] * (len(self._vec_cols[c0]) + 1) + value[1:]]
+            elif is_pair:
                 value = value[:-1] * (len(self._vec_cols[c0]) + 1) + value[1:]
                 rows = np.searchsorted(keys, value)
                 rows[rows == len(keys)] = 0
@@ -264,7 +274,8 @@ class _VectorisedPrograms:
         if not (self._vec or self._scan) or not n:
             return empty.astype(np.uint64), empty, empty
         if aux is not None:
-            posidx = {c: aux[:, j] for c, j in self._aux_vec.items()}
+            # (contiguous copies: every program reads them, a strided column costs more each time)
+            posidx = {c: np.ascontiguousarray(aux[:, j]) for c, j in self._aux_vec.items()}
         else:
             posidx = {c: _rows_of(table, cols[:, c]) for c, table in self._vec_cols.items()}
         keys, starts, ends = self._vec_fixed(cols, doc_of, posidx)

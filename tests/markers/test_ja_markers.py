@@ -101,8 +101,21 @@ CASES = [
     ("和室をご希望でしょうか。", "sonkeigo", 1),
     ("レンタカーをご利用でしたら駐車場がございます。", "sonkeigo", 1),
     ("将来のことをどのようにお考えですか。", "sonkeigo", 1),
-    # respectful (ら)れる is left to keigo.keigo_features (its reru="none" mode needs the lexicon free of it)
-    ("夕食はどうされますか。", "sonkeigo", 0),
+    # respectful (ら)れる: the matcher's procedural rule (markers.respectful), with a cue in the sentence
+    ("夕食はどうされますか。", "sonkeigo", 1),  # a question to the listener
+    ("そう思われるんですね。", "sonkeigo", 1),  # confirming the listener's state
+    ("不安を感じておられるのですね。", "sonkeigo", 1),
+    ("ずっと頑張ってこられたのですね。", "sonkeigo", 1),
+    ("先生に褒められたのですね。", "sonkeigo", 0),  # an honoured agent に: a plain passive
+    ("辛いものは食べられないのですね。", "sonkeigo", 0),  # negated: the potential
+    ("昨日は雨に降られました。", "sonkeigo", 0),  # no cue: the suffering passive is left alone
+    # kenjougo: お/ご〜する with a nominal stem and お/ご〜できる; おられる and お〜される are not humble
+    ("空室をお調べします。", "kenjougo", 1),
+    ("空港までご案内できます。", "kenjougo", 1),
+    ("不安を感じておられるのですね。", "kenjougo", 0),
+    ("お話しされて、いかがでしたか。", "kenjougo", 0),
+    ("お話しされて、いかがでしたか。", "sonkeigo", 1),
+    ("担当者は席を外しております。", "kenjougo", 1),
     ("こちらでご案内です。", "sonkeigo", 0),
     ("割引が適用されるプランです。", "sonkeigo", 0),
     ("雨になると思われます。", "sonkeigo", 0),

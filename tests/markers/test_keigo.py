@@ -123,3 +123,32 @@ def test_counts_add_up_over_sentences(sentences):
     whole = keigo_features(["".join(sentences)])[COUNTS].to_numpy()[0]
     parts = keigo_features(sentences)[COUNTS].to_numpy().sum(axis=0)
     assert whole.tolist() == parts.tolist()
+
+
+# Invented sentences for the respectful passive: with a cue (question, 〜のですね, おられる, an honoured
+# subject), without one, and the exclusions (honoured agent に, negation, causative).
+RERU_SENTENCES = [
+    "そう思われるんですね。", "不安を感じておられるのですね。", "夕食はどうされますか。",
+    "社長が来られました。", "先生に褒められたのですね。", "辛いものは食べられないのですね。",
+    "昨日は雨に降られました。", "ずいぶん待たされたのですね。", "割引が適用されるプランです。",
+    "お部屋でゆっくりされますか。",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(RERU_SENTENCES + PLAIN + KEIGO_SENTENCES), min_size=1, max_size=4))
+def test_matcher_sonkeigo_equals_keigo_features_heuristic(sentences):
+    """extract_features' m_sonkeigo (matcher with its procedural rule) = keigo_features(reru="heuristic")."""
+    from omotenashi_research.markers.engine import count_markers
+
+    text = "".join(sentences)
+    via_matcher = int(count_markers([text], "ja")["sonkeigo"].iloc[0])
+    assert via_matcher == int(keigo_features([text], reru="heuristic")["sonkeigo"].iloc[0])
+
+
+def test_respectful_passive_cues(nlp_ja):
+    # hand-checked: 思わ|れる|ん|です|ね -> れる at 2; 感じ|て|おら|れる|の|です|ね -> れる at 3
+    assert respectful_passive_positions(nlp_ja("そう思われるんですね。")) == [2]
+    assert respectful_passive_positions(nlp_ja("感じておられる。")) == [3]  # おられる needs no cue
+    assert respectful_passive_positions(nlp_ja("雨に降られました。")) == []  # no cue
+    assert respectful_passive_positions(nlp_ja("先生に褒められたのですね。")) == []  # honoured agent
