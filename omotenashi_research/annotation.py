@@ -45,6 +45,8 @@ __all__ = [
     "ROUND3_CUES",
     "ROUND3_SIZES",
     "ROUND4_SIZES",
+    "ROUND5_CONSTRUCTS",
+    "ROUND5_SIZES",
     "LABELS",
     "SAMPLE_SIZES",
     "AnnotationError",
@@ -109,6 +111,15 @@ ROUND4_SIZES: dict[str, int] = {
     "uss-mwoz": 80, "uss-sgd": 60, "uss-redial": 80, "uss-ccpe": 60,
     "maia-dqe": 120, "taskmaster-4": 80,
 }
+#: round 5: half random, half enriched with the round-3 cues of the constructs still measured worst
+#: after round 4 (empathy, anticipation, personalization; deflection in English); its train items join
+#: round 4's in choosing between rule and model, its test items are reported apart
+ROUND5_SIZES: dict[str, int] = {
+    "asdc": 90, "jmultiwoz": 110, "kokorochat": 160,
+    "uss-mwoz": 100, "uss-sgd": 50, "uss-redial": 100, "uss-ccpe": 70,
+    "maia-dqe": 120, "taskmaster-4": 100,
+}
+ROUND5_CONSTRUCTS: tuple[str, ...] = ("personalization", "anticipation", "empathy", "deflection")
 ITEM_COLUMNS = ["corpus", "dialogue_id", "turn", "lang", "stratum", "split"]
 
 #: Broad sampling cues per rare construct (recall-oriented, for enrichment only; not markers).
@@ -332,7 +343,7 @@ def build_annotation_sample(
 
 
 def build_gold_items(corpora: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
-    """Regenerate ``data/annotation/items.csv`` exactly: rounds 1 to 4 (each excluding earlier ones).
+    """Regenerate ``data/annotation/items.csv`` exactly: rounds 1 to 5 (each excluding earlier ones).
 
     A dialogue keeps the split an earlier round gave it, so the test split only grows by new dialogues
     (drawn over dialogues, about :data:`TEST_SHARE` of each new round).
@@ -346,7 +357,11 @@ def build_gold_items(corpora: Mapping[str, pd.DataFrame] | None = None) -> pd.Da
     r123 = pd.concat([r12, r3], ignore_index=True)
     r4 = build_annotation_sample(ROUND4_SIZES, seed=SEED + 3, corpora=corpora, exclude=r123, random_share=0.5,
                                  enriched_name="enriched_r4", random_name="random_r4", cues=ROUND3_CUES)
-    return pd.concat([r123, r4], ignore_index=True)
+    r1234 = pd.concat([r123, r4], ignore_index=True)
+    r5 = build_annotation_sample(ROUND5_SIZES, seed=SEED + 4, corpora=corpora, exclude=r1234,
+                                 random_share=0.5, enriched_name="enriched_r5", random_name="random_r5",
+                                 cues=ROUND3_CUES, constructs=ROUND5_CONSTRUCTS)
+    return pd.concat([r1234, r5], ignore_index=True)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -13,8 +13,8 @@ trained on the adjudicated gold set's ``train`` split (``data/annotation``), wit
 class weighting and decision threshold chosen by stratified cross-validation on that split only, and
 Platt-scaled probabilities from the out-of-fold scores. For a label where the rule alone scores at least
 as well as the model (:func:`choose_mode`: on held-out selection rows when given -- for the shipped models,
-the round-4 train items, labelled after the rules were last revised -- else in cross-validation), the rule
-decides (``mode == "rule"``) and no probability is given.
+the round-4 and round-5 train items, labelled after the rules were last revised -- else in
+cross-validation), the rule decides (``mode == "rule"``) and no probability is given.
 
 Hashing (scikit-learn's ``HashingVectorizer``) means the shipped model holds **no strings from the
 corpora** — only hashed feature indices and weights (the corpora's licences forbid sharing derived text).

@@ -56,7 +56,8 @@ def _features_for(
     """
     from omotenashi_research.nlp import SUPPORTED_LANGS
 
-    if features_df is None:
+    computed = features_df is None
+    if computed:
         from omotenashi_research.features import _extract
 
         # dialogue_features validated the table just before: no second pass.
@@ -66,7 +67,11 @@ def _features_for(
     cols = [c for c in features_df.columns if c == "n_tokens" or c.startswith("m_")]
     if "n_tokens" not in cols:
         raise ValueError("features_df: missing required column 'n_tokens'")
-    if all(k in features_df.columns for k in _KEYS):
+    if computed:
+        # Row i is utterance i, and validated keys are unique and never missing: the join below
+        # would give these rows as they are (its checks cannot fail).
+        out = features_df[cols].reset_index(drop=True)
+    elif all(k in features_df.columns for k in _KEYS):
         if features_df.duplicated(_KEYS).any():
             dup = features_df.loc[features_df.duplicated(_KEYS, keep=False), _KEYS].head(5).to_dict("records")
             raise ValueError(f"features_df: duplicate (corpus, dialogue_id, turn) rows: {dup}")

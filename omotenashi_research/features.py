@@ -454,12 +454,19 @@ def rates(
     sums, n_turns = _agent_sums(agent, keys, ["n_tokens", *mcols], idx)
     out["n_turns"] = n_turns.to_numpy()
     out["n_tokens"] = sums["n_tokens"].fillna(0).astype("float64").to_numpy()
+    # On numpy arrays (the Series' values; NA as NaN): a Series operation per marker copies the
+    # MultiIndex each time, which cost more than the division.
+    num = {c: sums[c].to_numpy(dtype="float64", na_value=np.nan) for c in mcols}
     cols = {}
     for p in per:
-        den = (n_turns.astype("float64") if p == "agent_turn" else sums["n_tokens"].astype("float64") / 100)
-        den = den.where(den > 0)
-        for c in mcols:
-            cols[f"{c}_{suffix[p]}"] = (sums[c].astype("float64") / den).to_numpy()
+        if p == "agent_turn":
+            den = n_turns.to_numpy(dtype="float64")
+        else:
+            den = sums["n_tokens"].to_numpy(dtype="float64", na_value=np.nan) / 100
+        den = np.where(den > 0, den, np.nan)  # Series.where(den > 0): NaN without an opportunity
+        with np.errstate(divide="ignore", invalid="ignore"):  # (pandas divides silently too)
+            for c in mcols:
+                cols[f"{c}_{suffix[p]}"] = num[c] / den
     # One concat, not a column insert per marker (~100 markers would fragment the frame).
     return pd.concat([out, pd.DataFrame(cols, index=out.index)], axis=1)
 
@@ -470,10 +477,26 @@ def _agent_sums(
     """Per dialogue (rows of ``idx``): the sums of ``cols`` over ``agent`` rows (Float64; NA when a
     dialogue has no non-NA value, min_count=1) and the number of agent rows (int64)."""
     # (a missing key is a group of its own here but dropped by groupby: the general path decides)
-    ints = all(pd.api.types.is_integer_dtype(agent[c].dtype) for c in cols)
-    if ints and not agent[keys].isna().any().any():
+    if all(_sums_exactly(agent[c]) for c in cols) and not agent[keys].isna().any().any():
         return _agent_sums_int(agent, keys, cols, idx)
     return _agent_sums_pandas(agent, keys, cols, idx)
+
+
+_EXACT_SUM = 2.0**52  # float64 holds every integer up to 2**53: totals below half that are exact (a margin)
+
+
+def _sums_exactly(s: pd.Series) -> bool:
+    """Whether any order of summing ``s``'s non-missing values gives the same float64: integer
+    columns, and float64 columns of whole numbers >= 0 (no negative zero) whose total stays below
+    2**52 (the float counts dialogue_features passes; every partial sum is then an exact integer)."""
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return True
+    if not (isinstance(s.dtype, np.dtype) and s.dtype == np.float64):
+        return False
+    v = s.to_numpy()
+    v = v[~np.isnan(v)]
+    return bool((v >= 0).all() and not np.signbit(v).any() and (v == np.floor(v)).all()
+                and v.sum() < _EXACT_SUM)
 
 
 def _agent_sums_pandas(
@@ -494,9 +517,10 @@ def _agent_sums_pandas(
 def _agent_sums_int(
     agent: pd.DataFrame, keys: list[str], cols: list[str], idx: pd.MultiIndex
 ) -> tuple[pd.DataFrame, pd.Series]:
-    """:func:`_agent_sums_pandas` for integer columns (what extract_features gives) with one
-    bincount per column instead of a Float64 conversion and a groupby per column: integer sums are
-    exact in float64, so the order of summation cannot change them."""
+    """:func:`_agent_sums_pandas` for integer columns (what extract_features gives) and float64 columns
+    of whole numbers (:func:`_sums_exactly`; NaN is missing) with one bincount per column instead of
+    a Float64 conversion and a groupby per column: integer sums are exact in float64, so the order
+    of summation cannot change them."""
     n = len(idx)
     pos = idx.get_indexer(pd.MultiIndex.from_frame(agent[keys])) if len(agent) else np.zeros(0, np.int64)
     data = {}
@@ -504,8 +528,9 @@ def _agent_sums_int(
         arr = agent[c].array
         if isinstance(arr, pd.arrays.IntegerArray):
             vals, na = arr.to_numpy(dtype="float64", na_value=0.0), arr.isna()
-        else:
-            vals, na = agent[c].to_numpy(dtype="float64"), np.zeros(len(agent), dtype=bool)
+        else:  # numpy integers (never NaN) or float64 (NaN: missing, as the Float64 conversion makes it)
+            vals = agent[c].to_numpy(dtype="float64")
+            na = np.isnan(vals)
         total = np.bincount(pos, weights=np.where(na, 0.0, vals), minlength=n).astype("float64")
         seen = np.bincount(pos, weights=(~na).astype("float64"), minlength=n)
         data[c] = pd.arrays.FloatingArray(total, seen == 0)

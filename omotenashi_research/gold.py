@@ -21,12 +21,15 @@ import pandas as pd
 from omotenashi_research import annotation as A
 from omotenashi_research import constructs as C
 
-__all__ = ["gold_agreement", "gold_frames", "gold_validation", "train_shipped_models"]
+__all__ = ["ROUND_STRATA", "SELECTION_STRATA", "gold_agreement", "gold_frames", "gold_validation",
+           "train_shipped_models"]
 
 _KEYS = ["corpus", "dialogue_id", "turn"]
-#: the annotation round no rule or model had been revised on when it was drawn and labelled (round 4):
-#: the rule-or-model choice is made on its train items, and its test items are reported apart
-SELECTION_STRATA: tuple[str, ...] = ("random_r4", "enriched_r4")
+#: the strata of the rounds drawn and labelled after the rules had last been revised on rounds 1-3
+#: (round 4, and round 5 drawn to enlarge it): the rule-or-model choice is made on their train items,
+#: and each round's test items are reported apart
+ROUND_STRATA: dict[int, tuple[str, ...]] = {4: ("random_r4", "enriched_r4"), 5: ("random_r5", "enriched_r5")}
+SELECTION_STRATA: tuple[str, ...] = (*ROUND_STRATA[4], *ROUND_STRATA[5])
 
 
 def gold_frames(
@@ -74,8 +77,8 @@ def train_shipped_models(
 ) -> dict:
     """Fit every (language, label) model on the gold set's ``train`` split and write ``out``.
 
-    The rules were written and revised on the train items of rounds 1 to 3; the round-4 train items
-    (:data:`SELECTION_STRATA`), labelled after the last revision, are what the rule-or-model choice is
+    The rules were written and revised on the train items of rounds 1 to 3; the round-4 and round-5 train
+    items (:data:`SELECTION_STRATA`), labelled after the last revision, are what the rule-or-model choice is
     made on (see :func:`omotenashi_research.constructs.fit_constructs`), then every model is fitted on
     the whole train split.
     """
@@ -136,7 +139,7 @@ def gold_validation(
     by : sequence of str
         Grouping of the per-group rows (the language pool is always given too).
     strata : sequence of str, optional
-        Score only items of these strata (e.g. :data:`SELECTION_STRATA` for the round-4 test items).
+        Score only items of these strata (e.g. ``ROUND_STRATA[5]`` for the round-5 test items).
     predictions : tuple, optional
         :func:`gold_predictions` output, to score several ways without recomputing it.
 

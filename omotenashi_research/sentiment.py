@@ -27,12 +27,13 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import string
 from collections.abc import Iterable, Sequence
 from functools import cache
 
 import numpy as np
 import pandas as pd
+
+from omotenashi_research.sentiment_vader import _vader  # the VADER compound (tests import it here)
 
 __all__ = ["METHODS", "clear_caches", "score_doc_ja", "sentiment", "sentiment_trajectory"]
 
@@ -42,7 +43,6 @@ _CACHE_SIZE = 500_000
 _NEGATION = ("ない", "ず", "ぬ")
 _PARALLEL = ("か", "と", "に", "も", "や", "とか", "だの", "なり", "やら")
 _SENT_END = frozenset("。．！？!?")
-_PUNCTUATION = string.punctuation  # what VADER strips around a word
 
 
 def clear_caches() -> None:
@@ -159,195 +159,17 @@ def score_doc_ja(doc) -> float:
     return score_rows_ja(token_rows(doc))
 
 
-@cache
-def _vader():
-    from importlib.metadata import version
-
-    from vaderSentiment import vaderSentiment as vs
-
-    if version("vaderSentiment") != "3.3.2":  # the fast path below copies 3.3.2's code
-        return vs.SentimentIntensityAnalyzer()
-
-    class _Analyzer(vs.SentimentIntensityAnalyzer):
-        """VADER 3.3.2, skipping its emoji pass on texts without an emoji, and its per-word valence
-        rules for words outside its lexicon (they add 0 either way): the same scores.
-
-        ``polarity_scores`` first rebuilds the text character by character, replacing each emoji
-        with its description (a quarter of its time); a text with none of its emoji characters comes
-        out unchanged, so for those the rest of the method (copied from vaderSentiment 3.3.2, MIT
-        licence) runs on the stripped text directly. ``tests/test_sentiment.py`` pins the equality.
-        """
-
-        def polarity_scores(self, text):
-            if not self.emojis.keys().isdisjoint(text):
-                return super().polarity_scores(text)
-            text = text.strip()
-            sentitext = vs.SentiText(text)
-            sentiments = []
-            words_and_emoticons = sentitext.words_and_emoticons
-            lexicon, boosters = self.lexicon, vs.BOOSTER_DICT
-            for i, item in enumerate(words_and_emoticons):
-                valence = 0
-                low = item.lower()
-                if low in boosters:
-                    sentiments.append(valence)
-                    continue
-                if (i < len(words_and_emoticons) - 1 and low == "kind" and
-                        words_and_emoticons[i + 1].lower() == "of"):
-                    sentiments.append(valence)
-                    continue
-                if low not in lexicon:  # sentiment_valence appends the valence unchanged (0)
-                    sentiments.append(valence)
-                    continue
-                sentiments = self.sentiment_valence(valence, sentitext, item, i, sentiments)
-            sentiments = self._but_check(words_and_emoticons, sentiments)
-            return self.score_valence(sentiments, text)
-
-        def compound(self, text: str) -> float:
-            """``float(self.polarity_scores(text)["compound"])``, computed faster (the same number).
-
-            The same steps as :meth:`polarity_scores` above (vaderSentiment 3.3.2's rules, copied), with
-            three shortcuts. A text none of whose words (as VADER cuts them) is in the lexicon scores 0
-            at once: only lexicon words carry valence, so every word adds 0 and the compound of a sum of
-            zeros (or of no words) is 0.0. The words are lower-cased once per text, where VADER's rule
-            helpers lower-case the whole text again for each lexicon word (``_negation_check``,
-            ``_special_idioms_check``, ``_but_check``). Only the compound is computed (not pos/neu/neg).
-            ``tests/test_speed_equivalence_sentiment.py`` pins the equality with the library.
-            """
-            if not self.emojis.keys().isdisjoint(text):
-                return float(super().polarity_scores(text)["compound"])
-            text = text.strip()
-            items = [w if len(s := w.strip(_PUNCTUATION)) <= 2 else s for w in text.split()]  # SentiText
-            lows = [w.lower() for w in items]
-            lexicon = self.lexicon
-            if lexicon.keys().isdisjoint(lows):
-                return 0.0
-            boosters = vs.BOOSTER_DICT
-            is_cap_diff = vs.allcap_differential(items)
-            last = len(items) - 1
-            sentiments = []
-            for i, low in enumerate(lows):
-                if (low in boosters or low not in lexicon
-                        or (low == "kind" and i < last and lows[i + 1] == "of")):
-                    sentiments.append(0)  # as polarity_scores: valence 0 (an int)
-                    continue
-                sentiments.append(self._valence(items, lows, i, is_cap_diff))
-            if "but" in lows:
-                sentiments = self._but_check(items, sentiments)
-            # score_valence's compound
-            sum_s = float(sum(sentiments))
-            punct_emph_amplifier = self._punctuation_emphasis(text)
-            if sum_s > 0:
-                sum_s += punct_emph_amplifier
-            elif sum_s < 0:
-                sum_s -= punct_emph_amplifier
-            return float(round(vs.normalize(sum_s), 4))
-
-        def _valence(self, items: list[str], lows: list[str], i: int, is_cap_diff: bool) -> float:
-            """``sentiment_valence`` of lexicon word ``i``, reading the lower-cased words ``lows``."""
-            lexicon = self.lexicon
-            item, item_lowercase = items[i], lows[i]
-            valence = lexicon[item_lowercase]
-            if item_lowercase == "no" and i != len(items) - 1 and lows[i + 1] in lexicon:
-                valence = 0.0
-            if (i > 0 and lows[i - 1] == "no") or (i > 1 and lows[i - 2] == "no") \
-                    or (i > 2 and lows[i - 3] == "no" and lows[i - 1] in ["or", "nor"]):
-                valence = lexicon[item_lowercase] * vs.N_SCALAR
-            if item.isupper() and is_cap_diff:
-                if valence > 0:
-                    valence += vs.C_INCR
-                else:
-                    valence -= vs.C_INCR
-            for start_i in range(0, 3):
-                if i > start_i and lows[i - (start_i + 1)] not in lexicon:
-                    s = vs.scalar_inc_dec(items[i - (start_i + 1)], valence, is_cap_diff)
-                    if start_i == 1 and s != 0:
-                        s = s * 0.95
-                    if start_i == 2 and s != 0:
-                        s = s * 0.9
-                    valence = valence + s
-                    valence = _negation_check(valence, lows, start_i, i)
-                    if start_i == 2:
-                        valence = _special_idioms_check(valence, lows, i)
-            # _least_check
-            if i > 1 and lows[i - 1] not in lexicon and lows[i - 1] == "least":
-                if lows[i - 2] != "at" and lows[i - 2] != "very":
-                    valence = valence * vs.N_SCALAR
-            elif i > 0 and lows[i - 1] not in lexicon and lows[i - 1] == "least":
-                valence = valence * vs.N_SCALAR
-            return valence
-
-    def _negated(word: str) -> bool:
-        # vs.negated([word]) of one lower-cased word
-        return word in negate or "n't" in word
-
-    def _negation_check(valence: float, lows: list[str], start_i: int, i: int) -> float:
-        # vaderSentiment 3.3.2's _negation_check on the lower-cased words
-        if start_i == 0:
-            if _negated(lows[i - (start_i + 1)]):
-                valence = valence * vs.N_SCALAR
-        if start_i == 1:
-            if lows[i - 2] == "never" and (lows[i - 1] == "so" or lows[i - 1] == "this"):
-                valence = valence * 1.25
-            elif lows[i - 2] == "without" and lows[i - 1] == "doubt":
-                valence = valence
-            elif _negated(lows[i - (start_i + 1)]):
-                valence = valence * vs.N_SCALAR
-        if start_i == 2:
-            if lows[i - 3] == "never" and (lows[i - 2] == "so" or lows[i - 2] == "this") or \
-                    (lows[i - 1] == "so" or lows[i - 1] == "this"):
-                valence = valence * 1.25
-            elif lows[i - 3] == "without" and (lows[i - 2] == "doubt" or lows[i - 1] == "doubt"):
-                valence = valence
-            elif _negated(lows[i - (start_i + 1)]):
-                valence = valence * vs.N_SCALAR
-        return valence
-
-    def _special_idioms_check(valence: float, lows: list[str], i: int) -> float:
-        # vaderSentiment 3.3.2's _special_idioms_check on the lower-cased words
-        special, boosters = vs.SPECIAL_CASES, vs.BOOSTER_DICT
-        onezero = f"{lows[i - 1]} {lows[i]}"
-        twoonezero = f"{lows[i - 2]} {lows[i - 1]} {lows[i]}"
-        twoone = f"{lows[i - 2]} {lows[i - 1]}"
-        threetwoone = f"{lows[i - 3]} {lows[i - 2]} {lows[i - 1]}"
-        threetwo = f"{lows[i - 3]} {lows[i - 2]}"
-        for seq in (onezero, twoonezero, twoone, threetwoone, threetwo):
-            if seq in special:
-                valence = special[seq]
-                break
-        if len(lows) - 1 > i:
-            zeroone = f"{lows[i]} {lows[i + 1]}"
-            if zeroone in special:
-                valence = special[zeroone]
-        if len(lows) - 1 > i + 1:
-            zeroonetwo = f"{lows[i]} {lows[i + 1]} {lows[i + 2]}"
-            if zeroonetwo in special:
-                valence = special[zeroonetwo]
-        for n_gram in (threetwoone, threetwo, twoone):
-            if n_gram in boosters:
-                valence = valence + boosters[n_gram]
-        return valence
-
-    negate = frozenset(vs.NEGATE)
-    return _Analyzer()
-
 
 def _vader_scores(texts: list[str]) -> list[float]:
     if len(_VADER_CACHE) + len(texts) > _CACHE_SIZE:
         _VADER_CACHE.clear()
     analyzer = _vader()
-    if hasattr(analyzer, "compound"):
-        score = analyzer.compound
+    new = [t for t in dict.fromkeys(texts) if t not in _VADER_CACHE]  # distinct, not yet scored
+    if hasattr(analyzer, "compound_many"):
+        _VADER_CACHE.update(zip(new, analyzer.compound_many(new), strict=True))
     else:  # another vaderSentiment version: the library's own scores
-        def score(t: str) -> float:
-            return float(analyzer.polarity_scores(t)["compound"])
-    out = []
-    for t in texts:
-        v = _VADER_CACHE.get(t)
-        if v is None:
-            v = _VADER_CACHE[t] = score(t)
-        out.append(v)
-    return out
+        _VADER_CACHE.update((t, float(analyzer.polarity_scores(t)["compound"])) for t in new)
+    return [_VADER_CACHE[t] for t in texts]
 
 
 def sentiment(texts: Iterable[str], lang: str | Sequence[str]) -> pd.DataFrame:

@@ -125,7 +125,8 @@ SECTIONS = (
     ("gold_kappa", "Gold set: inter-annotator agreement (Cohen's kappa per label and language)"),
     ("gold_test", "Gold set, test split: the shipped measure per construct, pooled and per corpus"),
     ("gold_test_rule", "Gold set, test split: the rule alone (marker or context column)"),
-    ("gold_test_r4", "Gold set, round-4 test items only: a test set no version of the measure was scored on "
+    ("gold_test_r4", "Gold set, round-4 test items only"),
+    ("gold_test_r5", "Gold set, round-5 test items only: a test set no version of the measure was scored on "
                      "before"),
 )
 # ... followed by validation_external.EXTERNAL_SECTIONS (parallel text, criterion validity): see _sections()
@@ -169,31 +170,35 @@ _INTRO = {
               "`validation_external.pastel_failures()` (IDs only). Formality carried by vocabulary "
               "(非常に/とても) "
               "rather than keigo is not expected to be caught.",
-    "gold_kappa": "4,230 agent turns in four rounds (`data/annotation/`: 1,850 Japanese from ASDC, "
-                  "JMultiWOZ, KokoroChat; 2,380 English from USS MWOZ/SGD/ReDial/CCPE, MAIA-DQE, "
+    "gold_kappa": "5,130 agent turns in five rounds (`data/annotation/`: 2,210 Japanese from ASDC, "
+                  "JMultiWOZ, KokoroChat; 2,920 English from USS MWOZ/SGD/ReDial/CCPE, MAIA-DQE, "
                   "Taskmaster-4), each labelled by two annotators blind to each other and to the markers, by "
                   "`docs/codebook.md`; every disagreement adjudicated (`adjudication.csv`). **The annotators "
                   "are two instances of the same AI model, not trained human coders** "
                   "(`data/annotation/README.md`): read kappa as consistency of application, an upper bound "
                   "on human agreement.",
-    "gold_test": "The held-out `test` split of all four rounds (about a third of each round's items, drawn "
+    "gold_test": "The held-out `test` split of all five rounds (about a third of each round's items, drawn "
                  "over dialogues before any label was seen). Nothing is fitted or chosen on it, but the "
-                 "rounds-1-3 part was scored after each earlier revision of the measures and the developers "
-                 "saw those totals, so it is not untouched: the next table, round 4 alone, much less so. "
+                 "rounds-1-4 part was scored after earlier revisions of the measures and the developers "
+                 "saw those totals, so it is not untouched: the last table, round 5 alone, is. "
                  "`shipped` = "
                  "`constructs.construct_flags`: the supervised tier trained on `train`, or the rule where "
-                 "the rule scored at least as well on the round-4 `train` items, which were labelled after "
-                 "the last revision of the rules (`gold.SELECTION_STRATA`). P and R with Wilson 95 % CIs, "
-                 "F1 with a seeded bootstrap CI. Half of round 1 and round 4 and all of rounds 2 and 3 are "
+                 "the rule scored at least as well on the round-4 and round-5 `train` items, which were "
+                 "labelled after the last revision of the rules (`gold.SELECTION_STRATA`). P and R with "
+                 "Wilson 95 % CIs, F1 with a seeded bootstrap CI. Half of rounds 1, 4 and 5 and all of "
+                 "rounds 2 and 3 are "
                  "enriched for rare constructs, so precision here is higher than at corpus prevalence for "
                  "rare labels. Per-corpus rows have few positives: read their CIs.",
     "gold_test_r4": "Round-4 test items only (half random agent turns, half enriched; drawn, split and "
-                    "labelled after the rules had last been revised on rounds 1-3). Their totals have been "
-                    "seen once before this version (the report that introduced round 4); the keigo "
-                    "revisions since (respectful 〜れる/〜られる, お/ご〜できる, nominal お〜する) were "
-                    "written from the codebook and rounds-1-3 train rows and chosen on the round-4 train "
-                    "rows, never on these. The least optimistic estimate of the shipped measure, with the "
-                    "widest CIs.",
+                    "labelled after the rules had last been revised on rounds 1-3). Their totals were "
+                    "seen in the two reports before this one; the keigo revisions in between (respectful "
+                    "〜れる/〜られる, お/ご〜できる, nominal お〜する) were written from the codebook and "
+                    "rounds-1-3 train rows and chosen on the round-4 train rows, never on these.",
+    "gold_test_r5": "Round-5 test items only (half random agent turns, half enriched on the cues of the "
+                    "constructs measured worst: empathy, anticipation, personalization and, in English, "
+                    "deflection; drawn, split and labelled after the last revision of the rules, blind to "
+                    "the markers). This version is the first to score them, so this is the least "
+                    "optimistic estimate of the shipped measure, with the widest CIs.",
     "gold_test_rule": "The same items, flagged by the rule alone (`m_<marker>` > 0, or the context column "
                       "for "
                       "anticipation and personalization), for comparison.",
@@ -253,6 +258,7 @@ _SHOW = {
     "gold_test": _GOLD_COLS,
     "gold_test_rule": _GOLD_COLS,
     "gold_test_r4": _GOLD_COLS,
+    "gold_test_r5": _GOLD_COLS,
     "keigo": ["split", "subset", "form", "label", "precision", "precision_low", "precision_high", "recall",
               "recall_low", "recall_high", "f1", "f1_low", "f1_high", "support", "n", "auc"],
     "maia": ["check", "unit", "gold", "predictor", "precision", "precision_low", "precision_high", "recall",
@@ -464,22 +470,25 @@ def _gold_sections() -> dict[str, pd.DataFrame | str]:
     def both() -> tuple[pd.DataFrame, pd.DataFrame]:
         frames = gold.gold_frames()
         pred = gold.gold_predictions(frames)
-        return (gold.gold_validation(frames, predictions=pred),
-                gold.gold_validation(frames, predictions=pred, strata=gold.SELECTION_STRATA))
+        by_round = (gold.gold_validation(frames, predictions=pred, strata=st)
+                    for st in (gold.ROUND_STRATA[4], gold.ROUND_STRATA[5]))
+        return (gold.gold_validation(frames, predictions=pred), *by_round)
 
     res = _guard(both, "gold set")
+    keys = ("gold_test", "gold_test_rule", "gold_test_r4", "gold_test_r5")
     if isinstance(res, str):
-        out["gold_test"] = out["gold_test_rule"] = out["gold_test_r4"] = res
+        out.update(dict.fromkeys(keys, res))
     else:
-        res, r4 = res
+        res, r4, r5 = res
         try:
             shipped = res[res["measure"] == "shipped"].drop(columns="measure")
         except (KeyError, ConstructModelError) as err:  # pragma: no cover - defensive
-            out["gold_test"] = out["gold_test_rule"] = out["gold_test_r4"] = str(err)
+            out.update(dict.fromkeys(keys, str(err)))
             return out
         out["gold_test"] = shipped.reset_index(drop=True)
         out["gold_test_rule"] = res[res["measure"] == "rule"].drop(columns="measure").reset_index(drop=True)
-        out["gold_test_r4"] = r4[r4["measure"] == "shipped"].drop(columns="measure").reset_index(drop=True)
+        for name, r in (("gold_test_r4", r4), ("gold_test_r5", r5)):
+            out[name] = r[r["measure"] == "shipped"].drop(columns="measure").reset_index(drop=True)
     return out
 
 

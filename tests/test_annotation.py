@@ -144,19 +144,21 @@ def test_annotation_items_resolve_text_and_context():
 def test_frozen_items_file_is_valid():
     items = A.read_items()
     # round 1 (1,500: half random, half enriched) + round 2 (1,000 enriched) + round 3 (900 enriched)
-    # + round 4 (830: half random, half enriched)
-    assert len(items) == 4230
+    # + round 4 (830: half random, half enriched) + round 5 (900: half random, half enriched)
+    assert len(items) == 5130
     assert (items["split"] == "test").mean() >= 0.30
     assert set(items["corpus"]) == set(A.CORPORA)
-    assert items.groupby("lang").size().to_dict() == {"en": 2380, "ja": 1850}
+    assert items.groupby("lang").size().to_dict() == {"en": 2920, "ja": 2210}
     sizes = items.groupby("stratum").size().to_dict()
     assert sizes == {"enriched": 751, "enriched_r2": 1000, "enriched_r3": 900, "random": 749,
-                     "enriched_r4": 415, "random_r4": 415}
+                     "enriched_r4": 415, "random_r4": 415, "enriched_r5": 450, "random_r5": 450}
     assert sizes["enriched_r3"] == sum(A.ROUND3_SIZES.values())
     assert sizes["enriched_r4"] + sizes["random_r4"] == sum(A.ROUND4_SIZES.values())
-    # round 4 keeps a test part of its own (reported apart in docs/validation.md)
-    r4 = items[items["stratum"].isin(["random_r4", "enriched_r4"])]
-    assert 0.25 <= (r4["split"] == "test").mean() <= 0.40
+    assert sizes["enriched_r5"] + sizes["random_r5"] == sum(A.ROUND5_SIZES.values())
+    # rounds 4 and 5 keep a test part of their own (reported apart in docs/validation.md)
+    for r in ("r4", "r5"):
+        rn = items[items["stratum"].isin([f"random_{r}", f"enriched_{r}"])]
+        assert 0.25 <= (rn["split"] == "test").mean() <= 0.40, r
     assert not items.groupby(["corpus", "dialogue_id"])["split"].nunique().gt(1).any()
 
 

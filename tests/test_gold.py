@@ -1,4 +1,4 @@
-"""Gold-set scoring (omotenashi_research.gold): which items are scored, and the round-4 selection rows."""
+"""Gold-set scoring (omotenashi_research.gold): which items are scored, and the rounds-4/5 selection rows."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from omotenashi_research import gold
 
 
 def _frames() -> tuple[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], tuple[pd.DataFrame, pd.DataFrame]]:
-    # six invented agent turns: four test items (two of round 4), two train items
+    # six invented agent turns: four test items (one of round 4, one of round 5), two train items
     keys = pd.DataFrame({"corpus": "demo", "dialogue_id": [f"d{i}" for i in range(6)], "turn": 1})
-    strata = ["random", "enriched", "random_r4", "enriched_r4", "random_r4", "random"]
+    strata = ["random", "enriched", "random_r4", "enriched_r5", "random_r4", "random"]
     split = ["test", "test", "test", "test", "train", "train"]
     gold_items = keys.assign(lang="en", stratum=strata, split=split, empathy=[1, 0, 1, 1, 1, 0])
     # shipped flags: right on d0, d1, d2; wrong on d3 (missed); rule flags everything
@@ -38,19 +38,23 @@ def test_gold_validation_scores_the_test_split_only():
     assert (rule["n"], rule["flagged"], rule["precision"]) == (4, 4, pytest.approx(3 / 4))
 
 
-def test_gold_validation_strata_keeps_only_round_4_items():
+def test_gold_validation_strata_keeps_only_the_given_rounds():
     frames, pred = _frames()
     res = gold.gold_validation(frames, predictions=pred, strata=gold.SELECTION_STRATA)
     shipped = _pooled(res, "shipped")
-    # round-4 test items d2, d3: y = 1, 1; shipped 1, 0
+    # round-4/5 test items d2, d3: y = 1, 1; shipped 1, 0
     assert (shipped["n"], shipped["positives"], shipped["flagged"]) == (2, 2, 1)
     assert shipped["recall"] == pytest.approx(0.5)
+    # round 5 alone: d3 only, missed
+    r5 = _pooled(gold.gold_validation(frames, predictions=pred, strata=gold.ROUND_STRATA[5]), "shipped")
+    assert (r5["n"], r5["positives"], r5["flagged"], r5["recall"]) == (1, 1, 0, 0.0)
 
 
-def test_selection_strata_are_the_round_4_strata_of_the_item_list():
-    assert set(gold.SELECTION_STRATA) == {"random_r4", "enriched_r4"}
+def test_selection_strata_are_the_round_4_and_5_strata_of_the_item_list():
+    assert set(gold.SELECTION_STRATA) == {"random_r4", "enriched_r4", "random_r5", "enriched_r5"}
     items = A.read_items()
-    r4 = items[items["stratum"].isin(gold.SELECTION_STRATA)]
-    assert len(r4) == sum(A.ROUND4_SIZES.values())
-    # both splits exist: train rows choose rule or model, test rows are reported alone
-    assert set(r4["split"]) == {"train", "test"}
+    sel = items[items["stratum"].isin(gold.SELECTION_STRATA)]
+    assert len(sel) == sum(A.ROUND4_SIZES.values()) + sum(A.ROUND5_SIZES.values())
+    # both splits exist in each round: train rows choose rule or model, test rows are reported alone
+    for strata in gold.ROUND_STRATA.values():
+        assert set(items.loc[items["stratum"].isin(strata), "split"]) == {"train", "test"}

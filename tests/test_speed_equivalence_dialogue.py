@@ -185,3 +185,28 @@ def test_dialogue_features_equals_plain_paths_on_uss(corpora_dir, monkeypatch):
     monkeypatch.setattr(dialogue, "_languages_and_turns", _ref_languages_and_turns)
     plain = dialogue.dialogue_features(utt)
     pd.testing.assert_frame_equal(fast, plain, check_exact=True)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 4), st.sampled_from([["en"], ["en", "de"], ["ja", "en"]]),
+       st.sampled_from(["int64", "Int64", "object", "int32", "uint8"]),  # (float turns fail validation)
+       st.sampled_from(["object", "string", "str"]), st.booleans())
+def test_features_computed_inside_equal_reference(n_dialogues, langs, turn_dtype, key_dtype, shuffle):
+    """Features computed by _features_for itself skip the key join (validated keys are unique): the
+    same table as the join, whatever the key dtypes and row order (as dialogue_features calls it)."""
+    import warnings
+
+    from omotenashi_research.schema import validate_utterances
+
+    utt = _utterances(n_dialogues, langs)
+    utt = utt.assign(turn=utt["turn"].astype(turn_dtype), corpus=utt["corpus"].astype(key_dtype),
+                     dialogue_id=utt["dialogue_id"].astype(key_dtype))
+    if shuffle:
+        utt = utt.iloc[::-1]
+    utt = utt.reset_index(drop=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # rows in languages without lexicons: reported, known
+        validate_utterances(utt)
+        got = _outcome(dialogue._features_for, utt, None)
+        expected = _outcome(_ref_features_for, utt, None)
+    _assert_same(got, expected)

@@ -1,7 +1,8 @@
 """The fast VADER compound gives exactly vaderSentiment's compound.
 
 ``sentiment._vader().compound`` skips texts without a lexicon word, lower-cases each word once and
-computes only the compound (see its docstring); the reference is the library itself
+computes only the compound (see its docstring); ``compound_many`` does a batch with array operations
+(what ``sentiment()`` calls); the reference is the library itself
 (``SentimentIntensityAnalyzer().polarity_scores(text)["compound"]``). Texts are invented here from
 VADER's own rule words (negations, boosters, "but", "least", "kind of", idioms, caps, "!!!", "?",
 emoticons, emoji); the corpus test reads USS at run time and stores nothing.
@@ -68,6 +69,44 @@ def test_fast_compound_equals_library_on_any_unicode(text):
     assert _same(_vader().compound(text), expected)
 
 
+@PROPS
+@given(st.lists(_texts, max_size=8))
+def test_batch_compound_equals_library(texts):
+    # A batch shares its word arrays across texts: texts with and without emoji, "but" or "kind of",
+    # repeated and empty ones, words in capitals in some texts only.
+    from omotenashi_research.sentiment import _vader
+
+    lib = _library()
+    got = _vader().compound_many(texts)
+    assert len(got) == len(texts)
+    for t, g in zip(texts, got, strict=True):
+        assert isinstance(g, float)
+        assert _same(g, float(lib.polarity_scores(t)["compound"])), t
+
+
+@PROPS
+@given(st.lists(st.text(max_size=30), max_size=5))
+def test_batch_compound_equals_library_on_any_unicode(texts):
+    from omotenashi_research.sentiment import _vader
+
+    lib = _library()
+    for t, g in zip(texts, _vader().compound_many(texts), strict=True):
+        assert _same(g, float(lib.polarity_scores(t)["compound"])), t
+
+
+def test_batch_compound_known_answers():
+    from omotenashi_research.sentiment import _vader
+
+    texts = ["I love it", "This is terrible.", "The room is on the second floor.", "", "I love it",
+             "kind of good", "Catch utf-8 emoji such as 💘 and 💋 and 😁", "NOT GOOD at all!!!",
+             "good, but bad", "Great!!!!! ???", "kind", "of"]
+    lib = _library()
+    got = _vader().compound_many(texts)
+    assert got[:5] == [0.6369, -0.4767, 0.0, 0.0, 0.6369]
+    assert got == [float(lib.polarity_scores(t)["compound"]) for t in texts]
+    assert _vader().compound_many([]) == []
+
+
 def test_fast_compound_known_answers():
     # Values of vaderSentiment 3.3.2 (the module's examples and test_sentiment.py's known answers).
     from omotenashi_research.sentiment import _vader
@@ -97,9 +136,12 @@ def test_fast_compound_equals_library_on_uss(corpora_dir):
         warnings.simplefilter("ignore", UserWarning)  # the loader reports lines it drops, known
         texts = list(dict.fromkeys(load_uss()["text"]))
     lib, fast = _library(), _vader()
-    bad = [i for i, t in enumerate(texts)
-           if not _same(fast.compound(t), float(lib.polarity_scores(t)["compound"]))]
+    want = [float(lib.polarity_scores(t)["compound"]) for t in texts]
+    bad = [i for i, (t, w) in enumerate(zip(texts, want, strict=True)) if not _same(fast.compound(t), w)]
     assert not bad, f"{len(bad)} of {len(texts)} USS texts differ (first positions {bad[:5]})"
+    many = fast.compound_many(texts)  # the batch path (what sentiment() calls)
+    bad = [i for i, (g, w) in enumerate(zip(many, want, strict=True)) if not _same(g, w)]
+    assert not bad, f"batch: {len(bad)} of {len(texts)} USS texts differ (first positions {bad[:5]})"
 
 
 # -- trajectories: per-length array statistics equal numpy's per-dialogue ones, bit for bit ---------

@@ -57,6 +57,12 @@ def _compile_token(tok: dict, col: dict[str, int], strings) -> tuple[str | None,
             if not isinstance(value, bool):
                 raise _Unsupported(f"{key} value {value!r}")
             checks.append((col.setdefault(key, len(col)), _FLAG, int(value)))
+        elif key == "MORPH":
+            # REGEX only: spaCy's Matcher searches the morph's string (``strings[token.morph.key]``),
+            # which is what the column holds; equality on MORPH compares normalised features instead
+            if not (isinstance(value, dict) and len(value) == 1 and isinstance(value.get("REGEX"), str)):
+                raise _Unsupported(f"MORPH value {value!r}")
+            checks.append((col.setdefault(key, len(col)), _REGEX, (re.compile(value["REGEX"]), {})))
         elif key in _STR_ATTRS or key == "POS":
             c = col.setdefault(key, len(col))
             to_id = (lambda s: int(POS_IDS[s])) if key == "POS" else strings.add

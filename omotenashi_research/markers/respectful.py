@@ -9,6 +9,8 @@ as sonkeigo; :func:`omotenashi_research.markers.keigo.keigo_features` offers the
 
 from __future__ import annotations
 
+from spacy.attrs import LEMMA
+from spacy.strings import hash_string
 from spacy.tokens import Doc
 
 __all__ = ["RERU_ENTRY_ID", "respectful_passive_positions", "respectful_passive_spans"]
@@ -16,6 +18,8 @@ __all__ = ["RERU_ENTRY_ID", "respectful_passive_positions", "respectful_passive_
 RERU_ENTRY_ID = "ja_sonkeigo_reru_passive"
 
 _RERU_MODES = ("heuristic", "all", "none")
+# lemma hashes of the two auxiliaries: a doc holding neither has no candidate (see _is_reru)
+_RERU_LEMMA_KEYS = (hash_string("れる"), hash_string("られる"))
 
 _SENT_END = frozenset("。．.！!？?\n")
 # Words that put an honoured person in the sentence (as subject/topic): make a れる/られる respectful.
@@ -129,10 +133,11 @@ def respectful_passive_positions(doc: Doc, *, mode: str = "heuristic") -> list[i
 def respectful_passive_spans(doc: Doc) -> list[tuple[int, int]]:
     """``(start, end)`` token spans of the ``"heuristic"`` respectful passives of ``doc``.
 
-    The matcher's procedural rule for ``sonkeigo``; a doc without any れ cannot hold one, so
-    it costs one substring test for most texts.
+    The matcher's procedural rule for ``sonkeigo``; a doc without a れる/られる lemma cannot
+    hold one, so it costs one scan of the doc's lemma array for most texts (no Token objects).
     """
-    if "れ" not in doc.text:
+    lemmas = doc.to_array(LEMMA)
+    if not ((lemmas == _RERU_LEMMA_KEYS[0]).any() or (lemmas == _RERU_LEMMA_KEYS[1]).any()):
         return []
     return [(i, i + 1) for i in respectful_passive_positions(doc)]
 

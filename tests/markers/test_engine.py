@@ -175,3 +175,40 @@ def test_empty_and_whitespace_texts_count_zero():
     mm = get_matcher("en")
     assert sum(mm.count("").values()) == 0
     assert sum(mm.count("   ").values()) == 0
+
+
+# -- Japanese: MORPH (inflection) checks run in the executor, not in spaCy's Matcher ------------------
+
+_JA_SENTENCES = _sentences("ja")
+_JA_PIECES = sorted({t.text for s in _JA_SENTENCES for t in get_pipeline("ja").make_doc(s)})
+ja_texts = st.lists(st.sampled_from(_JA_PIECES), min_size=0, max_size=20).map("".join)
+
+
+def test_japanese_inflection_rules_are_compiled_not_left_to_spacy():
+    # the MORPH REGEX rules (終止形, 命令形 ...) used to run through spaCy's Matcher on every doc
+    assert get_matcher("ja")._n_fallback == 0
+
+
+@PROPS
+@given(ja_texts)
+def test_executor_matches_spacy_matcher_ja(text):
+    mm = get_matcher("ja")
+    doc = mm.nlp.make_doc(text)
+    assert mm._raw(doc) == mm._raw_spacy(doc)
+    np.testing.assert_array_equal(mm.counts(text), _spacy_counts(mm, text))
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", ["asdc", "jmultiwoz", "kokorochat"])
+def test_executor_matches_spacy_matcher_on_japanese_corpora(corpora_dir, name):
+    from omotenashi_research.annotation import load_annotation_corpus
+
+    texts = load_annotation_corpus(name)["text"].astype(str)
+    texts = texts.sample(n=min(1500, len(texts)), random_state=0).tolist()
+    mm = get_matcher("ja")
+    docs = [mm.nlp.make_doc(t) for t in texts]
+    _, fast = mm.count_docs(docs)
+    bad = [i for i, d in enumerate(docs) if mm._raw(d) != mm._raw_spacy(d)]
+    assert not bad, f"{len(bad)} of {len(texts)} texts differ (row positions {bad[:5]})"
+    ref = np.array([_spacy_counts(mm, t) for t in texts])
+    np.testing.assert_array_equal(fast, ref)

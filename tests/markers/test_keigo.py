@@ -152,3 +152,19 @@ def test_respectful_passive_cues(nlp_ja):
     assert respectful_passive_positions(nlp_ja("感じておられる。")) == [3]  # おられる needs no cue
     assert respectful_passive_positions(nlp_ja("雨に降られました。")) == []  # no cue
     assert respectful_passive_positions(nlp_ja("先生に褒められたのですね。")) == []  # honoured agent
+
+
+_RERU_PIECES = (
+    "社長 が 来 られ まし た 。 先生 に 褒め お客様 は 帰ら れ ます か そう 思わ れる のですね おら "
+    "言わ ない これ それ ご 利用"
+).split()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(_RERU_PIECES), max_size=14).map("".join))
+def test_respectful_span_gate_never_drops_a_position(nlp_ja, text):
+    # respectful_passive_spans skips docs without a れる/られる lemma; the gate must not lose a hit
+    from omotenashi_research.markers.respectful import respectful_passive_spans
+
+    doc = nlp_ja(text)
+    assert respectful_passive_spans(doc) == [(i, i + 1) for i in respectful_passive_positions(doc)]
