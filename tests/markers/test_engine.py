@@ -46,13 +46,16 @@ def _spacy_counts(mm: MarkerMatcher, text: str) -> np.ndarray:
 
 # -- the fast executor is spaCy's Matcher, only faster ------------------------------------------
 
-@PROPS
-@given(en_texts)
-def test_executor_matches_spacy_matcher_en(text):
-    mm = get_matcher("en")
+def _assert_executor_matches_spacy(mm: MarkerMatcher, text: str) -> None:
     doc = mm.nlp.make_doc(text)
     assert mm._raw(doc) == mm._raw_spacy(doc)
     np.testing.assert_array_equal(mm.counts(text), _spacy_counts(mm, text))
+
+
+@PROPS
+@given(en_texts)
+def test_executor_matches_spacy_matcher_en(text):
+    _assert_executor_matches_spacy(get_matcher("en"), text)
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
@@ -192,10 +195,7 @@ def test_japanese_inflection_rules_are_compiled_not_left_to_spacy():
 @PROPS
 @given(ja_texts)
 def test_executor_matches_spacy_matcher_ja(text):
-    mm = get_matcher("ja")
-    doc = mm.nlp.make_doc(text)
-    assert mm._raw(doc) == mm._raw_spacy(doc)
-    np.testing.assert_array_equal(mm.counts(text), _spacy_counts(mm, text))
+    _assert_executor_matches_spacy(get_matcher("ja"), text)
 
 
 @pytest.mark.corpus
