@@ -38,17 +38,21 @@ def tables(draw):
     })
 
 
-@settings(max_examples=200, deadline=None)
-@given(tables())
-def test_integer_path_equals_groupby_path(f):
+def _assert_equals_groupby_path(f: pd.DataFrame, agent_sums) -> None:
     out = f[KEYS].drop_duplicates().reset_index(drop=True)
     idx = pd.MultiIndex.from_frame(out[KEYS])
     agent = f[f["role"] == "agent"]
     cols = ["n_tokens", "m_a", "m_b", "m_c"]
     want_sums, want_n = _agent_sums_pandas(agent, KEYS, cols, idx)
-    got_sums, got_n = _agent_sums_int(agent, KEYS, cols, idx)
+    got_sums, got_n = agent_sums(agent, KEYS, cols, idx)
     pd.testing.assert_frame_equal(got_sums, want_sums)
     assert got_n.tolist() == want_n.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(tables())
+def test_integer_path_equals_groupby_path(f):
+    _assert_equals_groupby_path(f, _agent_sums_int)
 
 
 def test_known_answer_with_na():
@@ -84,14 +88,7 @@ def float_tables(draw):
 @settings(max_examples=300, deadline=None)
 @given(float_tables())
 def test_float_counts_equal_groupby_path(f):
-    out = f[KEYS].drop_duplicates().reset_index(drop=True)
-    idx = pd.MultiIndex.from_frame(out[KEYS])
-    agent = f[f["role"] == "agent"]
-    cols = ["n_tokens", "m_a", "m_b", "m_c"]
-    want_sums, want_n = _agent_sums_pandas(agent, KEYS, cols, idx)
-    got_sums, got_n = _agent_sums(agent, KEYS, cols, idx)
-    pd.testing.assert_frame_equal(got_sums, want_sums)
-    assert got_n.tolist() == want_n.tolist()
+    _assert_equals_groupby_path(f, _agent_sums)
 
 
 def test_float_fast_path_conditions():
