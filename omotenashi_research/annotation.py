@@ -348,6 +348,10 @@ def build_gold_items(corpora: Mapping[str, pd.DataFrame] | None = None) -> pd.Da
     A dialogue keeps the split an earlier round gave it, so the test split only grows by new dialogues
     (drawn over dialogues, about :data:`TEST_SHARE` of each new round).
     """
+    if corpora is None:
+        # every round draws from the same corpora: load each once, not once per round
+        names = dict.fromkeys([*SAMPLE_SIZES, *ROUND2_SIZES, *ROUND3_SIZES, *ROUND4_SIZES, *ROUND5_SIZES])
+        corpora = {name: load_annotation_corpus(name) for name in names}
     r1 = build_annotation_sample(corpora=corpora)
     r2 = build_annotation_sample(ROUND2_SIZES, seed=SEED + 1, corpora=corpora, exclude=r1, random_share=0.0,
                                  enriched_name="enriched_r2", constructs=ROUND2_CONSTRUCTS)

@@ -7,6 +7,7 @@ logistic regression over
 * the rules' output for the turn (every marker of the language as 0/1, plus the context flags),
 * hashed n-grams of the agent text (Japanese: characters 1-3; English: words 1-2),
 * hashed n-grams of the customer's preceding turns (what was asked or felt),
+* hashed n-grams of the agent's text in the two preceding turns (what was already said or offered),
 * how much of the agent text picks up words of the customer's earlier turns, and its length,
 
 trained on the adjudicated gold set's ``train`` split (``data/annotation``), with the C parameter,
@@ -15,6 +16,7 @@ Platt-scaled probabilities from the out-of-fold scores. For a label where the ru
 as well as the model (:func:`choose_mode`: on held-out selection rows when given -- for the shipped models,
 the round-4 and round-5 train items, labelled after the rules were last revised -- else in
 cross-validation), the rule decides (``mode == "rule"``) and no probability is given.
+The design matrix is built in :mod:`omotenashi_research.constructs_design`.
 
 Hashing (scikit-learn's ``HashingVectorizer``) means the shipped model holds **no strings from the
 corpora** — only hashed feature indices and weights (the corpora's licences forbid sharing derived text).
@@ -40,6 +42,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from omotenashi_research.constructs_design import (
+    _KEYS,
+    N_FEATURES,
+    PREV_TURNS,
+    _context_columns,
+    _vectorizers,
+    design_matrix,
+)
 from omotenashi_research.errors import OmotenashiError
 
 __all__ = [
@@ -58,9 +68,6 @@ __all__ = [
 ]
 
 MODEL_FILE = Path(__file__).with_name("models") / "constructs.json.gz"
-N_FEATURES = 2**18
-PREV_TURNS = 3
-_KEYS = ["corpus", "dialogue_id", "turn"]
 
 #: The rule (feature-table column) that measures each label on its own.
 RULE_COLUMNS: dict[str, str] = {
@@ -73,74 +80,6 @@ RULE_COLUMNS: dict[str, str] = {
 
 class ConstructModelError(OmotenashiError, ValueError):
     """Training or prediction input is unusable (missing columns, no positives, unknown label)."""
-
-
-# --------------------------------------------------------------------------------------------------
-# design matrix
-
-
-def _vectorizers(lang: str):
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    if lang == "ja":
-        kw = {"analyzer": "char", "ngram_range": (1, 3)}
-    else:
-        kw = {"analyzer": "word", "ngram_range": (1, 2), "lowercase": True,
-              "token_pattern": r"(?u)\b\w[\w']*\b"}
-    text = HashingVectorizer(n_features=N_FEATURES, alternate_sign=False, binary=True, norm="l2", **kw)
-    prev = HashingVectorizer(n_features=N_FEATURES, alternate_sign=False, binary=True, norm="l2", **kw)
-    return text, prev
-
-
-def _content_units(text: str, lang: str) -> set[str]:
-    """Units for the pick-up measure: Japanese kanji/katakana bigrams, English words of 4+ letters."""
-    if lang == "ja":
-        s = "".join(ch if ("\u4e00" <= ch <= "\u9fff" or "\u30a0" <= ch <= "\u30ff") else " " for ch in text)
-        return {s[i:i + 2] for i in range(len(s) - 1) if " " not in s[i:i + 2]}
-    return {w for w in "".join(c.lower() if c.isalpha() else " " for c in text).split() if len(w) >= 4}
-
-
-def _context_columns(utterances: pd.DataFrame) -> pd.DataFrame:
-    """Per row: the customer's text in the previous turns, and the pick-up share of earlier customer turns."""
-    df = utterances[[*_KEYS, "role", "text", "lang"]].copy()
-    df["_pos"] = np.arange(len(df))
-    df = df.sort_values([*_KEYS[:2], "turn"])
-    cust = df["text"].where(df["role"] == "customer", "")
-    grp_key = [df["corpus"], df["dialogue_id"]]
-    prev = pd.Series("", index=df.index)
-    for k in range(1, PREV_TURNS + 1):
-        prev = prev + " " + cust.groupby(grp_key).shift(k).fillna("")
-    # earlier customer text of the dialogue, bounded to the last 8 turns (cost stays linear)
-    earlier = pd.Series("", index=df.index)
-    for k in range(1, 9):
-        earlier = earlier + " " + cust.groupby(grp_key).shift(k).fillna("")
-    pick = np.zeros(len(df))
-    is_agent = (df["role"] == "agent").to_numpy()
-    texts, langs, earl = df["text"].to_numpy(), df["lang"].to_numpy(), earlier.to_numpy()
-    for i in np.flatnonzero(is_agent):
-        units = _content_units(str(texts[i]), str(langs[i]))
-        if units:
-            pick[i] = len(units & _content_units(str(earl[i]), str(langs[i]))) / len(units)
-    out = pd.DataFrame({"prev_customer": prev.str.strip().to_numpy(), "pickup": pick}, index=df.index)
-    return out.set_index(df["_pos"].to_numpy()).sort_index().set_axis(utterances.index)
-
-
-def design_matrix(
-    utterances: pd.DataFrame, features: pd.DataFrame, lang: str, rule_columns: Sequence[str]
-) -> sp.csr_matrix:
-    """Feature matrix of every row of ``utterances`` (already restricted to one language's agent rows
-    by the caller, with ``prev_customer`` and ``pickup`` columns from :func:`_context_columns`)."""
-    text_vec, prev_vec = _vectorizers(lang)
-    x_text = text_vec.transform(utterances["text"].astype(str).tolist())
-    x_prev = prev_vec.transform(utterances["prev_customer"].astype(str).tolist())
-    rules = np.column_stack([
-        (pd.to_numeric(features[c], errors="coerce").fillna(0).to_numpy(float) > 0).astype(float)
-        if c in features.columns else np.zeros(len(features))
-        for c in rule_columns
-    ]) if rule_columns else np.zeros((len(features), 0))
-    n_chars = utterances["text"].astype(str).str.len().to_numpy(float)
-    dense = np.column_stack([rules, utterances["pickup"].to_numpy(float), np.log1p(n_chars) / 5.0])
-    return sp.hstack([sp.csr_matrix(dense), x_text, x_prev], format="csr")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -517,6 +456,7 @@ def explain_construct(
     hashed = hasher.transform([[g] for g in grams]) if grams else sp.csr_matrix((0, N_FEATURES))
     grams_text = {int(hashed.indices[hashed.indptr[i]]): g for i, g in enumerate(grams)}
     offset_text, offset_prev = n_rules + 2, n_rules + 2 + N_FEATURES
+    offset_agent = offset_prev + N_FEATURES
     xr = x.tocoo()
     for j, v in zip(xr.col, xr.data, strict=True):
         w = m.coef_.get(int(j), 0.0)
@@ -526,8 +466,10 @@ def explain_construct(
             name, kind = names[j], "rule" if j < n_rules else "context"
         elif j < offset_prev:
             name, kind = grams_text.get(int(j - offset_text), "#hash"), "agent n-gram"
-        else:
+        elif j < offset_agent:
             name, kind = "(customer's previous turns)", "customer n-gram"
+        else:
+            name, kind = "(agent's previous turn)", "previous agent n-gram"
         rows.append((name, kind, float(v * w)))
     df = pd.DataFrame(rows, columns=["feature", "kind", "contribution"])
     if df.empty:

@@ -131,3 +131,30 @@ def test_select_on_makes_the_rule_or_model_choice_on_the_held_out_rows():
     assert models[("en", "ownership")].mode_ == expected
     with pytest.raises(C.ConstructModelError, match="select_on has 3 flags, labels 60 rows"):
         C.fit_constructs(utt, lab, label_names=["ownership"], select_on=[True, False, True])
+
+
+def test_previous_agent_turn_is_its_own_hashed_block():
+    from omotenashi_research.constructs_design import (
+        N_FEATURES,
+        _context_columns,
+        _vectorizers,
+        design_matrix,
+    )
+
+    utt = pd.DataFrame({"corpus": "x", "dialogue_id": "d", "turn": [0, 1, 2, 3],
+                        "role": ["customer", "agent", "customer", "agent"], "speaker": None,
+                        "text": ["Hello there.", "We can offer a quiet room.", "Sounds good.", "Booked."],
+                        "lang": "en"})
+    ctx = _context_columns(utt)
+    offer = "We can offer a quiet room."
+    assert ctx["prev_agent"].tolist() == ["", "", offer, offer]  # the agent's text of the two turns before
+    agent = pd.concat([utt, ctx], axis=1).iloc[[1, 3]]
+    x = design_matrix(agent, pd.DataFrame(index=agent.index), "en", [])
+    assert x.shape == (2, 2 + 3 * N_FEATURES)  # pickup, length, agent text, customer turns, previous agent
+    block = x[:, 2 + 2 * N_FEATURES:]
+    # the first agent turn has no previous agent text; the second has the 6 words + 5 bigrams of the offer
+    assert (block[0].nnz, block[1].nnz) == (0, 11)
+    quiet = int(_vectorizers("en")[1].transform(["quiet"]).indices[0])
+    assert block[1, quiet] > 0
+    # the customer block does not see the agent's words
+    assert x[1, 2 + N_FEATURES + quiet] == 0

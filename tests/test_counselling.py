@@ -267,13 +267,14 @@ def test_notebook_05_outputs_hold_no_kokorochat_message(kokorochat):
     import json
     from pathlib import Path
 
+    from tests.leaks import hits, output_text
+
     nb = Path(__file__).resolve().parents[1] / "notebooks" / "05_kokorochat_empathy.ipynb"
-    cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
-    out = "".join(json.dumps(o, ensure_ascii=False) for c in cells for o in c.get("outputs", []))
+    out = output_text(json.loads(nb.read_text(encoding="utf-8"))["cells"])
     assert out  # the notebook is committed executed
     texts = {t for t in kokorochat["text"].drop_duplicates() if len(t) >= 12}
     assert len(texts) > 100_000
-    assert [t for t in texts if t in out] == []
+    assert hits(texts, out, width=12) == 0
 
 
 def test_runner_finds_kokorochat_in_either_layout(tmp_path):

@@ -8,6 +8,24 @@ import warnings
 import pytest
 
 from tests.conftest import REPO
+from tests.leaks import hits, output_text
+
+
+def test_hits_known_answer():
+    texts = {"a" * 30, "the guest asked for a late check-out", "x" * 25, "not there at all, not at all"}
+    out = "pre " + "a" * 31 + " mid the guest asked for a late check-out! " + "x" * 25
+    assert hits(texts, out) == 3
+    assert hits(texts, "") == 0
+
+
+def test_output_text_reads_decoded_outputs():
+    cells = [{"outputs": [{"name": "stdout", "text": ["line \"one\"\n", "two"]},
+                          {"data": {"text/plain": ["a\nb"], "image/png": "AAAA"}},
+                          {"ename": "E", "evalue": "bad", "traceback": ["tb"]}]},
+             {"cell_type": "markdown"}]
+    out = output_text(cells)
+    assert 'line "one"\ntwo' in out and "a\nb" in out and "bad" in out and "tb" in out
+    assert "AAAA" not in out
 
 
 @pytest.mark.corpus
@@ -22,11 +40,9 @@ def test_no_corpus_utterance_in_committed_outputs(corpora_dir):
             texts |= {t for t in load()["text"] if len(t) >= 25}  # shorter ones are generic phrases
     found = {}
     for nb in sorted((REPO / "notebooks").glob("*.ipynb")):
-        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
-        out = "".join(json.dumps(o, ensure_ascii=False) for c in cells for o in c.get("outputs", []))
-        hits = sum(t in out for t in texts)
-        if hits:
-            found[nb.name] = hits
+        n = hits(texts, output_text(json.loads(nb.read_text(encoding="utf-8"))["cells"]))
+        if n:
+            found[nb.name] = n
     assert found == {}
 
 

@@ -49,7 +49,7 @@ def _assert_equals_groupby_path(f: pd.DataFrame, agent_sums) -> None:
     assert got_n.tolist() == want_n.tolist()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(tables())
 def test_integer_path_equals_groupby_path(f):
     _assert_equals_groupby_path(f, _agent_sums_int)
@@ -85,7 +85,7 @@ def float_tables(draw):
     })
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(float_tables())
 def test_float_counts_equal_groupby_path(f):
     _assert_equals_groupby_path(f, _agent_sums)
@@ -132,7 +132,7 @@ def _rates_reference(features, per=("agent_turn", "100_tokens")):
     return pd.concat([out, pd.DataFrame(cols, index=out.index)], axis=1)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.one_of(tables(), float_tables()), st.sampled_from([("agent_turn", "100_tokens"), "agent_turn",
                                                              ("100_tokens",)]))
 def test_rates_equal_reference(f, per):

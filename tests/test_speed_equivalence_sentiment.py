@@ -10,6 +10,7 @@ emoticons, emoji); the corpus test reads USS at run time and stores nothing.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import pytest
@@ -41,6 +42,7 @@ _texts = st.lists(st.tuples(st.sampled_from(_WORDS), _SEPS), max_size=18).map(
 )
 
 
+@functools.cache  # the analyzer reads its lexicon file when built; polarity_scores keeps no state
 def _library():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
