@@ -27,7 +27,8 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	@echo "setup: installing the pinned requirements into $(VENV) (first time: 5-10 minutes, ~2 GB) ..."
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	# --no-compile: byte-compiling all ~2 GB at install takes ~1.5 min; Python compiles what is imported
+	$(BIN)/python -m pip install --quiet --no-compile -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m spacy validate >/dev/null 2>&1 || true
 	touch $(STAMP)

@@ -13,20 +13,24 @@ from omotenashi_research.notebooks_runner import NOTEBOOK_CORPORA, missing_corpo
 CORPUS_NOTEBOOKS = set(NOTEBOOK_CORPORA)
 
 
-def _schedule_rank(item) -> int:
-    """Corpus notebooks first, then the other notebooks, then the tests (the order is stable within each).
+def _schedule_rank(item, heavy_files: set[str]) -> int:
+    """Corpus notebooks first, then the other notebooks, then test files with a ``slow`` or ``corpus`` test,
+    then the rest (the order is stable within each).
 
-    With ``-n 2 --dist loadfile`` each file runs whole on one worker, and files are handed out in this
-    order: the corpus notebooks take minutes each, so starting them first keeps them from being the
-    last work left on one worker while the other is idle."""
+    With ``-n 2 --dist loadfile --no-loadscope-reorder`` each file runs whole on one worker, and files are
+    handed out in this order: longest first, so that a long file does not start when the other worker has
+    nothing left (without ``--no-loadscope-reorder`` xdist orders files by their number of tests, which puts
+    notebooks, with few but long cells, last)."""
     path = Path(str(item.fspath))
-    if path.suffix != ".ipynb":
-        return 2
-    return 0 if path.name in CORPUS_NOTEBOOKS else 1
+    if path.suffix == ".ipynb":
+        return 0 if path.name in CORPUS_NOTEBOOKS else 1
+    return 2 if str(path) in heavy_files else 3
 
 
 def pytest_collection_modifyitems(config, items):
-    items.sort(key=_schedule_rank)
+    heavy = {str(item.fspath) for item in items
+             if item.get_closest_marker("slow") or item.get_closest_marker("corpus")}
+    items.sort(key=lambda item: _schedule_rank(item, heavy))
     reasons: dict[str, str | None] = {}
     for item in items:
         name = Path(str(item.fspath)).name

@@ -126,8 +126,7 @@ SECTIONS = (
     ("gold_test", "Gold set, test split: the shipped measure per construct, pooled and per corpus"),
     ("gold_test_rule", "Gold set, test split: the rule alone (marker or context column)"),
     ("gold_test_r4", "Gold set, round-4 test items only"),
-    ("gold_test_r5", "Gold set, round-5 test items only: a test set no version of the measure was scored on "
-                     "before"),
+    ("gold_test_r5", "Gold set, round-5 test items only: the least optimistic estimate"),
 )
 # ... followed by validation_external.EXTERNAL_SECTIONS (parallel text, criterion validity): see _sections()
 
@@ -180,7 +179,8 @@ _INTRO = {
     "gold_test": "The held-out `test` split of all five rounds (about a third of each round's items, drawn "
                  "over dialogues before any label was seen). Nothing is fitted or chosen on it, but the "
                  "rounds-1-4 part was scored after earlier revisions of the measures and the developers "
-                 "saw those totals, so it is not untouched: the last table, round 5 alone, is. "
+                 "saw those totals, so it is not untouched; the last table, round 5 alone, was scored "
+                 "once before this version. "
                  "`shipped` = "
                  "`constructs.construct_flags`: the supervised tier trained on `train`, or the rule where "
                  "the rule scored at least as well on the round-4 and round-5 `train` items, which were "
@@ -197,7 +197,9 @@ _INTRO = {
     "gold_test_r5": "Round-5 test items only (half random agent turns, half enriched on the cues of the "
                     "constructs measured worst: empathy, anticipation, personalization and, in English, "
                     "deflection; drawn, split and labelled after the last revision of the rules, blind to "
-                    "the markers). This version is the first to score them, so this is the least "
+                    "the markers). The version before this one was the first to score them and its "
+                    "totals were seen; the change since (a block of the agent's previous turns in the "
+                    "supervised tier) was chosen on `train` rows only, never on these. Still the least "
                     "optimistic estimate of the shipped measure, with the widest CIs.",
     "gold_test_rule": "The same items, flagged by the rule alone (`m_<marker>` > 0, or the context column "
                       "for "
