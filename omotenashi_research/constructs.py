@@ -47,7 +47,7 @@ from omotenashi_research.constructs_design import (
     N_FEATURES,
     PREV_TURNS,
     _context_columns,
-    _vectorizers,
+    _vectorizer,
     design_matrix,
 )
 from omotenashi_research.errors import OmotenashiError
@@ -450,7 +450,7 @@ def explain_construct(
     names = [*m.rule_columns_, "pickup", "length"]
     from sklearn.feature_extraction import FeatureHasher
 
-    text_vec, _ = _vectorizers(lang)
+    text_vec = _vectorizer(lang)
     hasher = FeatureHasher(n_features=N_FEATURES, input_type="string", alternate_sign=False)
     grams = sorted(set(text_vec.build_analyzer()(text)))
     hashed = hasher.transform([[g] for g in grams]) if grams else sp.csr_matrix((0, N_FEATURES))

@@ -34,7 +34,8 @@ _KEYS = ["corpus", "dialogue_id", "turn"]
 DENSE_HEAD = ("pickup", "length")
 
 
-def _vectorizers(lang: str):
+def _vectorizer(lang: str):
+    """The hashing vectorizer of every text block (stateless, so one serves all blocks)."""
     from sklearn.feature_extraction.text import HashingVectorizer
 
     if lang == "ja":
@@ -42,9 +43,7 @@ def _vectorizers(lang: str):
     else:
         kw = {"analyzer": "word", "ngram_range": (1, 2), "lowercase": True,
               "token_pattern": r"(?u)\b\w[\w']*\b"}
-    text = HashingVectorizer(n_features=N_FEATURES, alternate_sign=False, binary=True, norm="l2", **kw)
-    prev = HashingVectorizer(n_features=N_FEATURES, alternate_sign=False, binary=True, norm="l2", **kw)
-    return text, prev
+    return HashingVectorizer(n_features=N_FEATURES, alternate_sign=False, binary=True, norm="l2", **kw)
 
 
 _JA_RUN = re.compile(r"[\u4e00-\u9fff\u30a0-\u30ff]{2,}")
@@ -149,10 +148,9 @@ def design_matrix(
     >>> design_matrix(rows, pd.DataFrame(index=rows.index), "en", []).shape == (1, 2 + 3 * N_FEATURES)
     True
     """
-    text_vec, prev_vec = _vectorizers(lang)
-    x_text = text_vec.transform(utterances["text"].astype(str).tolist())
-    x_prev = prev_vec.transform(utterances["prev_customer"].astype(str).tolist())
-    x_agent = prev_vec.transform(utterances["prev_agent"].astype(str).tolist())
+    vec = _vectorizer(lang)
+    x_text, x_prev, x_agent = (vec.transform(utterances[c].astype(str).tolist())
+                               for c in ("text", "prev_customer", "prev_agent"))
     rules = np.column_stack([
         (pd.to_numeric(features[c], errors="coerce").fillna(0).to_numpy(float) > 0).astype(float)
         if c in features.columns else np.zeros(len(features))

@@ -137,7 +137,7 @@ def test_previous_agent_turn_is_its_own_hashed_block():
     from omotenashi_research.constructs_design import (
         N_FEATURES,
         _context_columns,
-        _vectorizers,
+        _vectorizer,
         design_matrix,
     )
 
@@ -154,7 +154,7 @@ def test_previous_agent_turn_is_its_own_hashed_block():
     block = x[:, 2 + 2 * N_FEATURES:]
     # the first agent turn has no previous agent text; the second has the 6 words + 5 bigrams of the offer
     assert (block[0].nnz, block[1].nnz) == (0, 11)
-    quiet = int(_vectorizers("en")[1].transform(["quiet"]).indices[0])
+    quiet = int(_vectorizer("en").transform(["quiet"]).indices[0])
     assert block[1, quiet] > 0
     # the customer block does not see the agent's words
     assert x[1, 2 + N_FEATURES + quiet] == 0
